@@ -1,0 +1,46 @@
+# Two commands do all the set-up on a fresh Debian 12 machine:
+#   make run    install what is missing, build, run the default scenario
+#   make test   install what is missing, build, run every test
+# The rest are conveniences around CMake.
+
+BUILD ?= build
+BUILD_TYPE ?= Release
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+EXTRA_CMAKE_FLAGS ?=
+STORMSIM := $(BUILD)/experiments/stormsim
+
+.PHONY: run test deps configure build bench format check-format asan clean
+
+run: build
+	$(STORMSIM) run
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+deps:
+	@scripts/install-deps
+
+configure: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS) $(EXTRA_CMAKE_FLAGS)
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Benchmark figures (README "Performance"); never part of `make test`.
+bench: build
+	$(BUILD)/tests/bench_engine --benchmark_counters_tabular=true
+
+# AddressSanitizer + UndefinedBehaviorSanitizer build and tests.
+asan:
+	$(MAKE) test BUILD=build-asan BUILD_TYPE=RelWithDebInfo \
+	  CMAKE_FLAGS="-DSTORMSIM_SANITIZE=address,undefined -DSTORMSIM_BUILD_BENCH=OFF"
+
+format:
+	git ls-files '*.h' '*.cc' | xargs clang-format -i
+
+check-format:
+	git ls-files '*.h' '*.cc' | xargs clang-format --dry-run -Werror
+
+clean:
+	rm -rf $(BUILD) build-asan

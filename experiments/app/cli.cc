@@ -1,0 +1,142 @@
+#include "experiments/app/cli.h"
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "experiments/app/catalogue.h"
+#include "experiments/app/progress.h"
+#include "experiments/app/result_file.h"
+#include "experiments/app/run_scenario.h"
+#include "models/simulation.h"
+#include "sim/config/error.h"
+#include "sim/units.h"
+
+#ifndef STORMSIM_VERSION
+#define STORMSIM_VERSION "0.0.0"
+#endif
+
+namespace stormsim::app {
+
+const char* version() {
+  return STORMSIM_VERSION;
+}
+
+namespace {
+
+struct Options {
+  ScenarioSource source;
+  std::string out_dir;
+  std::string type;
+  bool quiet = false;
+};
+
+void add_scenario_options(CLI::App& cmd, Options& o) {
+  cmd.add_option("--set", o.source.sets,
+                 "override a value: path.to.key=value (components are addressed by name)")
+      ->type_name("KEY=VALUE")
+      ->take_all()
+      ->allow_extra_args(false);
+  cmd.add_option("--seed", o.source.seed, "override the scenario's master seed");
+}
+
+int command_run(const Options& o, std::ostream& out) {
+  models::Simulation sim(load_scenario(o.source));
+  std::optional<ProgressObserver> progress;
+  if (!o.quiet && ProgressObserver::wanted(stderr)) {
+    progress.emplace(stderr, sim.duration());
+    sim.engine().add_observer(&*progress);
+  }
+  sim.run();
+  if (progress)
+    sim.engine().remove_observer(&*progress);
+  const std::filesystem::path dir = o.out_dir.empty()
+                                        ? std::filesystem::path("stormsim-out") / sim.name()
+                                        : std::filesystem::path(o.out_dir);
+  const std::filesystem::path result = dir / "result.json";
+  write_file_atomically(result, result_document(sim, o.source).dump(2) + "\n");
+  if (!o.quiet) {
+    out << fmt::format("scenario {}: simulated {} in {} events (seed {})\n", sim.name(),
+                       sim.end_time(), sim.events_processed(), sim.seed());
+    for (const std::string& line : sim.summary())
+      out << "  " << line << "\n";
+  }
+  out << fmt::format("result: {}\n", result.string());
+  return kOk;
+}
+
+int command_check(const Options& o, std::ostream& out) {
+  models::Simulation sim(load_scenario(o.source));
+  out << fmt::format("{}: ok, scenario `{}` with {} components\n",
+                     o.source.path.empty() ? "<default scenario>" : o.source.path, sim.name(),
+                     sim.components().size());
+  return kOk;
+}
+
+}  // namespace
+
+int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{"stormsim: a discrete-event simulator of AI storage clusters", "stormsim"};
+  app.set_version_flag("--version", fmt::format("stormsim {} ({})", version(), git_commit()));
+  app.require_subcommand(1);
+  app.failure_message(CLI::FailureMessage::help);
+
+  Options o;
+  CLI::App* run = app.add_subcommand("run", "run a scenario and write its result JSON");
+  run->add_option("scenario", o.source.path, "scenario YAML (default: the embedded default)")
+      ->check(CLI::ExistingFile);
+  run->add_option("-o,--out", o.out_dir, "directory for result.json (default: stormsim-out/NAME)");
+  run->add_flag("-q,--quiet", o.quiet, "print only the result path");
+  add_scenario_options(*run, o);
+
+  CLI::App* check = app.add_subcommand("check", "validate a scenario without running it");
+  check->add_option("scenario", o.source.path, "scenario YAML")
+      ->required()
+      ->check(CLI::ExistingFile);
+  add_scenario_options(*check, o);
+
+  CLI::App* models_cmd = app.add_subcommand("models", "list models, or one model's parameters");
+  models_cmd->add_option("type", o.type, "a model's type name");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    std::ostringstream cli_out, cli_err;
+    const int code = app.exit(e, cli_out, cli_err);
+    out << cli_out.str();
+    err << cli_err.str();
+    return code == 0 ? kOk : kInputError;
+  }
+
+  try {
+    if (*run)
+      return command_run(o, out);
+    if (*check)
+      return command_check(o, out);
+    if (*models_cmd)
+      return print_catalogue(o.type, out);
+  } catch (const sim::config::ConfigError& e) {
+    err << "stormsim: error: " << e.what() << "\n";
+    return kInputError;
+  } catch (const sim::units::UnitError& e) {
+    err << "stormsim: error: " << e.what() << "\n";
+    return kInputError;
+  } catch (const OutputError& e) {
+    err << "stormsim: error: " << e.what() << "\n";
+    return kInputError;
+  } catch (const sim::SimulationError& e) {
+    err << "stormsim: simulation error: " << e.what() << "\n";
+    return kSimulationError;
+  } catch (const std::exception& e) {
+    err << "stormsim: error: " << e.what() << "\n";
+    return kSimulationError;
+  }
+  return kOk;
+}
+
+}  // namespace stormsim::app

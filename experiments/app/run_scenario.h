@@ -1,0 +1,32 @@
+// Loading a scenario (file or embedded default, with overrides) and turning
+// a finished run into its result document.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "models/simulation.h"
+#include "sim/config/node.h"
+
+namespace stormsim::app {
+
+// Where a scenario comes from and how the command line changes it.
+struct ScenarioSource {
+  std::string path;                   // empty: the embedded default scenario
+  std::vector<std::string> sets;      // --set path=value, applied in order
+  std::optional<std::uint64_t> seed;  // --seed, applied last
+};
+
+// Loads, composes (extends:) and applies the overrides. Throws ConfigError.
+sim::config::Node load_scenario(const ScenarioSource& source);
+
+// The result document of a finished run: schema, versions, seed, the fully
+// resolved inputs, metrics and time series. Holds nothing that varies
+// between two runs of the same input (no wall-clock times, no host names).
+nlohmann::json result_document(const models::Simulation& sim, const ScenarioSource& source);
+
+// The schema identifier written into every result.
+inline constexpr const char* kResultSchema = "stormsim.result.v1";
+
+}  // namespace stormsim::app

@@ -1,0 +1,168 @@
+#include "models/simulation.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+#include "models/registry.h"
+#include "sim/config/error.h"
+
+namespace stormsim::models {
+
+using sim::config::ConfigError;
+using sim::config::ModelSpec;
+using sim::config::Node;
+using sim::config::ParamSpec;
+
+namespace {
+
+constexpr std::array<std::string_view, 1> kScenarioReserved = {"components"};
+constexpr std::array<std::string_view, 2> kComponentReserved = {"name", "type"};
+
+std::string scalar_of(const Node& entry, const char* key, const std::vector<std::string>& valid) {
+  const Node* n = entry.find(key);
+  if (n == nullptr) {
+    std::string what = fmt::format("every component needs a `{}`", key);
+    if (!valid.empty())
+      what += fmt::format("; known types: {}", fmt::join(valid, ", "));
+    throw ConfigError(entry.location(), key, what);
+  }
+  if (!n->is_scalar() || n->scalar().empty()) {
+    throw ConfigError(n->location(), key, "expected a non-empty name");
+  }
+  return n->scalar();
+}
+
+}  // namespace
+
+const ModelSpec& Simulation::scenario_spec() {
+  static const ModelSpec spec{
+      "scenario",
+      "A scenario file: settings for the run and the list of components.",
+      {
+          ParamSpec::string("name").def("scenario").help("name of the scenario, echoed in results"),
+          ParamSpec::string("description").def("").help("free text, echoed in results"),
+          ParamSpec::integer("seed").def("1").min(0).help(
+              "master seed; every random stream derives from it and its name"),
+          ParamSpec::time("duration").def("10s").positive().help("simulated time to run"),
+      }};
+  return spec;
+}
+
+Simulation::Simulation(const Node& root)
+    : settings_(sim::config::validate(root, scenario_spec(), kScenarioReserved)),
+      engine_(static_cast<std::uint64_t>(settings_.integer("seed"))) {
+  name_ = settings_.string("name");
+  description_ = settings_.string("description");
+  duration_ = settings_.time("duration");
+  const Node* list = root.find("components");
+  if (list == nullptr) {
+    throw ConfigError(root.location(), "components",
+                      "a scenario needs a `components` list; see `stormsim models` for types");
+  }
+  build_components(*list);
+  for (auto& c : components_)
+    c->connect(*this);
+}
+
+Simulation::~Simulation() {
+  // Processes may hold references into components: end them first.
+  engine_.shutdown();
+}
+
+void Simulation::build_components(const Node& list) {
+  if (!list.is_sequence()) {
+    throw ConfigError(list.location(), "components",
+                      fmt::format("expected a list of components, got a {}",
+                                  sim::config::kind_name(list.kind())));
+  }
+  const std::vector<std::string> known = registry().types();
+  for (const Node& entry : list.items()) {
+    if (!entry.is_map()) {
+      throw ConfigError(entry.location(), "components",
+                        "each component is a map with `name:`, `type:` and parameters");
+    }
+    const std::string name = scalar_of(entry, "name", {});
+    const std::string type = scalar_of(entry, "type", known);
+    const Node& type_node = *entry.find("type");
+    if (find_component(name) != nullptr) {
+      throw ConfigError(entry.find("name")->location(), "name",
+                        fmt::format("a component named `{}` already exists", name));
+    }
+    const ModelInfo* info = registry().find(type);
+    if (info == nullptr) {
+      std::string what = fmt::format("unknown component type `{}`", type);
+      const std::string close = sim::config::closest_name(type, known);
+      what += close.empty() ? fmt::format("; known types: {}", fmt::join(known, ", "))
+                            : fmt::format("; did you mean `{}`?", close);
+      throw ConfigError(type_node.location(), "type", what);
+    }
+    ComponentContext ctx{name, sim::config::validate(entry, info->spec, kComponentReserved),
+                         engine_};
+    nlohmann::json in = ctx.params.to_json();
+    in["name"] = name;
+    in["type"] = type;
+    component_inputs_.push_back(std::move(in));
+    components_.push_back(info->make(ctx));
+    types_.push_back(type);
+  }
+}
+
+void Simulation::run() {
+  for (auto& c : components_)
+    c->start();
+  engine_.run_until(duration_);
+}
+
+nlohmann::json Simulation::inputs() const {
+  nlohmann::json in = settings_.to_json();
+  in["components"] = component_inputs_;
+  return in;
+}
+
+nlohmann::json Simulation::metrics() const {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& c : components_)
+    out[c->name()] = c->metrics(engine_.now());
+  return out;
+}
+
+std::vector<std::string> Simulation::summary() const {
+  std::vector<std::string> lines;
+  for (const auto& c : components_) {
+    for (std::string& line : c->summary(engine_.now())) {
+      lines.push_back(fmt::format("{}: {}", c->name(), line));
+    }
+  }
+  return lines;
+}
+
+Component* Simulation::find_component(std::string_view name) const {
+  for (const auto& c : components_) {
+    if (c->name() == name)
+      return c.get();
+  }
+  return nullptr;
+}
+
+std::string Simulation::no_such_component(std::string_view name) const {
+  std::vector<std::string> names;
+  for (const auto& c : components_)
+    names.push_back(c->name());
+  const std::string close = sim::config::closest_name(name, names);
+  if (!close.empty())
+    return fmt::format("no component named `{}`; did you mean `{}`?", name, close);
+  return fmt::format("no component named `{}`; components are: {}", name, fmt::join(names, ", "));
+}
+
+std::string Simulation::type_of(const Component& c) const {
+  for (std::size_t i = 0; i < components_.size(); ++i) {
+    if (components_[i].get() == &c)
+      return types_[i];
+  }
+  return "?";
+}
+
+}  // namespace stormsim::models
