@@ -3,6 +3,7 @@
 #include <cassert>
 #include <cmath>
 #include <numbers>
+#include <stdexcept>
 
 namespace stormsim::sim {
 namespace {
@@ -14,7 +15,9 @@ std::uint64_t splitmix64(std::uint64_t& x) {
   return z ^ (z >> 31);
 }
 
-constexpr std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+constexpr std::uint64_t rotl(std::uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
 
 // FNV-1a: stable across platforms and releases, unlike std::hash.
 std::uint64_t fnv1a(std::string_view s) {
@@ -30,7 +33,8 @@ std::uint64_t fnv1a(std::string_view s) {
 
 Rng::Rng(std::uint64_t seed) {
   // SplitMix64 expands the seed so that nearby seeds give unrelated states.
-  for (auto& word : s_) word = splitmix64(seed);
+  for (auto& word : s_)
+    word = splitmix64(seed);
 }
 
 std::uint64_t Rng::next() {
@@ -45,10 +49,13 @@ std::uint64_t Rng::next() {
   return result;
 }
 
-double Rng::uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+double Rng::uniform() {
+  return static_cast<double>(next() >> 11) * 0x1.0p-53;
+}
 
 std::uint64_t Rng::below(std::uint64_t n) {
-  assert(n > 0);
+  if (n == 0)
+    throw std::invalid_argument("Rng::below(0): the range is empty");
   unsigned __int128 m = static_cast<unsigned __int128>(next()) * n;
   auto low = static_cast<std::uint64_t>(m);
   if (low < n) {
@@ -61,7 +68,9 @@ std::uint64_t Rng::below(std::uint64_t n) {
   return static_cast<std::uint64_t>(m >> 64);
 }
 
-double Rng::exponential(double mean) { return -mean * std::log1p(-uniform()); }
+double Rng::exponential(double mean) {
+  return -mean * std::log1p(-uniform());
+}
 
 double Rng::normal(double mean, double stddev) {
   const double u1 = 1.0 - uniform();  // (0, 1]: log is finite
@@ -69,7 +78,9 @@ double Rng::normal(double mean, double stddev) {
   return mean + stddev * std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
 }
 
-double Rng::lognormal(double mu, double sigma) { return std::exp(normal(mu, sigma)); }
+double Rng::lognormal(double mu, double sigma) {
+  return std::exp(normal(mu, sigma));
+}
 
 std::uint64_t RngStreams::derive_seed(std::uint64_t master, std::string_view name) {
   std::uint64_t x = master ^ fnv1a(name);

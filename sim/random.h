@@ -20,7 +20,8 @@ class Rng {
   // Uniform in [0, 1) with 53 random bits.
   double uniform();
   double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
-  // Uniform integer in [0, n), unbiased (Lemire's multiply-and-reject).
+  // Uniform integer in [0, n), unbiased (Lemire's multiply-and-reject);
+  // throws std::invalid_argument for n == 0.
   std::uint64_t below(std::uint64_t n);
   // Exponential with the given mean (inverse transform).
   double exponential(double mean);

@@ -95,8 +95,8 @@ inline Time Time::from_seconds(double s) {
   return from_ns_rounded(s * 1e9);
 }
 
-// Formats with the largest unit that keeps the value >= 1 (ns, us, ms, s),
-// up to 6 significant digits, e.g. "0s", "250ns", "1.5us", "12.345ms", "3s".
+// Formats exactly in the largest unit that keeps the value >= 1 (ns, us, ms,
+// s), e.g. "0s", "250ns", "1.5us", "12.345ms", "3s", "1.000000001s".
 std::string to_string(Time t);
 
 namespace literals {

@@ -7,6 +7,7 @@
 #include <exception>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -178,7 +179,10 @@ class [[nodiscard]] WhenAll {
 template <typename T>
 class [[nodiscard]] WhenAny {
  public:
+  // At least one task: the first of none is undefined.
   explicit WhenAny(std::vector<Task<T>> tasks) {
+    if (tasks.empty())
+      throw std::invalid_argument("when_any of no tasks");
     for (auto& t : tasks)
       join_.add(run(std::move(t)));
   }

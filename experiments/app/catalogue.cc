@@ -18,8 +18,13 @@ void print_spec(const sim::config::ModelSpec& spec, std::ostream& out) {
   for (const auto& p : spec.params)
     width = std::max(width, p.name.size());
   for (const auto& p : spec.params) {
-    out << fmt::format("  {:<{}}  {}, default {}", p.name, width, sim::config::type_name(p),
-                       sim::config::describe_default(p));
+    if (p.default_text) {
+      const std::string& d = *p.default_text;
+      out << fmt::format("  {:<{}}  {}, default {}", p.name, width, sim::config::type_name(p),
+                         d.empty() ? "\"\"" : d);
+    } else {
+      out << fmt::format("  {:<{}}  {}, required", p.name, width, sim::config::type_name(p));
+    }
     const std::string range = sim::config::describe_range(p);
     if (!range.empty())
       out << ", " << range;
@@ -47,7 +52,7 @@ int print_catalogue(const std::string& type, std::ostream& out) {
   }
   if (type == models::Simulation::scenario_spec().type) {
     print_spec(models::Simulation::scenario_spec(), out);
-    out << "  components  list of {name, type, parameters...}\n";
+    out << "  components   list of {name, type, parameters...}; `stormsim models` lists types\n";
     return kOk;
   }
   const models::ModelInfo* info = reg.find(type);

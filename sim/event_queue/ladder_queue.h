@@ -65,6 +65,7 @@ class LadderQueue {
     top_.clear();
     bottom_.clear();
     bottom_head_ = 0;
+    bottom_inserts_ = 0;
     size_ = 0;
   }
   void reserve(std::size_t n) { top_.reserve(n); }
@@ -103,6 +104,7 @@ class LadderQueue {
   // behind its earlier twins below, which is FIFO anyway.
   void restart(const Item& item) {
     rung_count_ = 0;
+    bottom_inserts_ = 0;
     bottom_.clear();
     bottom_head_ = 0;
     bottom_.push_back(item);
@@ -135,16 +137,42 @@ class LadderQueue {
   void push_bottom(const Item& item) {
     if (bottom_head_ == bottom_.size() || item.key >= bottom_.back().key) {
       bottom_.push_back(item);
-      return;
+    } else {
+      // After its equals, for FIFO.
+      const auto pos = std::upper_bound(
+          bottom_.begin() + static_cast<std::ptrdiff_t>(bottom_head_), bottom_.end(), item.key,
+          [](std::uint64_t key, const Item& other) { return key < other.key; });
+      bottom_.insert(pos, item);
     }
-    // After its equals, for FIFO.
-    const auto pos = std::upper_bound(
-        bottom_.begin() + static_cast<std::ptrdiff_t>(bottom_head_), bottom_.end(), item.key,
-        [](std::uint64_t key, const Item& other) { return key < other.key; });
-    bottom_.insert(pos, item);
+    // Sorted inserts cost O(size): once they make up half of a large Bottom,
+    // spread it over a rung instead, which the inserts pay for.
+    const std::size_t live = bottom_.size() - bottom_head_;
+    if (++bottom_inserts_ > kThreshold && 2 * bottom_inserts_ >= live && rung_count_ < kMaxRungs &&
+        bottom_[bottom_head_].key != bottom_.back().key) {
+      spill_bottom();
+    }
+  }
+
+  // Turns Bottom into the lowest rung, reaching up to where the rung above (or
+  // Top) begins so that every later key below that has a bucket; then refills.
+  void spill_bottom() {
+    const std::uint64_t end = rung_count_ > 0 ? rungs_[rung_count_ - 1].cur_start : top_start_;
+    const std::uint64_t start = bottom_[bottom_head_].key;
+    const std::size_t live = bottom_.size() - bottom_head_;
+    Rung& rung = rungs_[rung_count_++];
+    rung.width = (end - start - 1) / live + 1;
+    rung.used = static_cast<std::size_t>((end - start - 1) / rung.width + 1);
+    rung.start = rung.cur_start = start;
+    rung.cur = 0;
+    rung.count = live;
+    bottom_.erase(bottom_.begin(), bottom_.begin() + static_cast<std::ptrdiff_t>(bottom_head_));
+    bottom_head_ = 0;
+    distribute(bottom_, rung);
+    refill_bottom();
   }
 
   void refill_bottom() {
+    bottom_inserts_ = 0;
     for (;;) {
       while (rung_count_ > 0 && rungs_[rung_count_ - 1].count == 0) {
         --rung_count_;
@@ -244,6 +272,7 @@ class LadderQueue {
   std::size_t rung_count_ = 0;
   std::vector<Item> bottom_;  // sorted; pops advance bottom_head_
   std::size_t bottom_head_ = 0;
+  std::size_t bottom_inserts_ = 0;  // pushes into Bottom since it was last filled
   std::size_t size_ = 0;
 };
 

@@ -447,7 +447,7 @@ std::vector<std::pair<int, std::int64_t>> random_scenario(std::uint64_t seed) {
   Engine engine(seed);
   std::vector<std::pair<int, std::int64_t>> trace;
   auto proc = [](Engine& e, int id, std::vector<std::pair<int, std::int64_t>>& out) -> Task<> {
-    auto& rng = e.rng("proc" + std::to_string(id));
+    auto& rng = e.rng(fmt::format("proc{}", id));
     for (int i = 0; i < 50; ++i) {
       co_await e.sleep(Time::from_seconds(rng.exponential(1e-3)));
       out.emplace_back(id, e.now().ns());
@@ -456,7 +456,7 @@ std::vector<std::pair<int, std::int64_t>> random_scenario(std::uint64_t seed) {
     }
   };
   for (int id = 0; id < 8; ++id)
-    engine.spawn(proc(engine, id, trace), "p" + std::to_string(id));
+    engine.spawn(proc(engine, id, trace), fmt::format("p{}", id));
   engine.run();
   return trace;
 }

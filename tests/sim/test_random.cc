@@ -1,5 +1,7 @@
 // Rng and RngStreams: reproducibility, independence of named streams, pinned
 // seeds and draws, and the distributions' moments.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -78,7 +80,7 @@ TEST_CASE("Named streams are independent", "[random][streams]") {
       if (i >= 10)
         (void)mixed.stream("b").next();
       if (i % 7 == 0)
-        (void)mixed.stream("c" + std::to_string(i)).uniform();
+        (void)mixed.stream(fmt::format("c{}", i)).uniform();
     }
     CHECK(got == expected);
   }
@@ -109,7 +111,7 @@ TEST_CASE("Named streams are independent", "[random][streams]") {
     RngStreams s(3);
     Rng& a = s.stream("a");
     for (int i = 0; i < 1000; ++i)
-      (void)s.stream("s" + std::to_string(i));
+      (void)s.stream(fmt::format("s{}", i));
     CHECK(&s.stream("a") == &a);
   }
 }

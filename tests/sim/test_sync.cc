@@ -23,6 +23,12 @@ template <>
 struct StringMaker<stormsim::sim::Time> {
   static std::string convert(stormsim::sim::Time t) { return fmt::format("{} ({} ns)", t, t.ns()); }
 };
+template <>
+struct StringMaker<std::pair<int, stormsim::sim::Time>> {
+  static std::string convert(const std::pair<int, stormsim::sim::Time>& p) {
+    return fmt::format("({}, {})", p.first, p.second);
+  }
+};
 }  // namespace Catch
 
 namespace {
@@ -93,9 +99,11 @@ Task<int> timeout(Engine& e, Time d) {
   co_return 1;
 }
 
-// Waits for `units` at most `limit`; logs 0 when it got them, 1 on timeout.
-Task<> acquire_or_time_out(Engine& e, Resource& r, std::int64_t units, Time hold, Time limit,
-                           Counts& c, Log& log) {
+// Arrives at `start` and waits for `units` at most `limit`; logs 0 when it
+// got them, 1 on timeout.
+Task<> acquire_or_time_out(Engine& e, Resource& r, std::int64_t units, Time start, Time hold,
+                           Time limit, Counts& c, Log& log) {
+  co_await e.sleep_until(start);
   const std::size_t which =
       co_await when_any(acquire_and_hold(e, r, units, hold, c), timeout(e, limit));
   log.emplace_back(static_cast<int>(which), e.now());
@@ -343,12 +351,12 @@ TEST_CASE("Resource waiters destroyed while queued leave the queue", "[sync][res
   Counts c;
   engine.spawn(use(engine, r, 1, Time::zero(), 10_ms, log, 0));
   engine.spawn(use(engine, r, 1, 1_ms, 1_ms, log, 1));
-  engine.spawn(acquire_or_time_out(engine, r, 1, 1_ms, 5_ms, c, outcome));
+  engine.spawn(acquire_or_time_out(engine, r, 1, 1_ms, 1_ms, 5_ms, c, outcome));
   engine.spawn(use(engine, r, 1, 2_ms, 1_ms, log, 3));
   engine.run_until(3_ms);
   CHECK(r.waiting() == 3);
-  engine.run_until(6_ms);
-  CHECK(outcome == Log{{1, 5_ms}});
+  engine.run_until(7_ms);
+  CHECK(outcome == Log{{1, 6_ms}});
   CHECK(r.waiting() == 2);
   CHECK(c.alive() == 0);
   engine.run();
@@ -364,12 +372,12 @@ TEST_CASE("A head waiter destroyed while queued lets smaller requests behind it 
   Log outcome;
   Counts c;
   engine.spawn(use(engine, r, 2, Time::zero(), 100_ms, log, 0));
-  // Wants all four units, so blocks the head until it gives up at 5 ms.
-  engine.spawn(acquire_or_time_out(engine, r, 4, 1_ms, 5_ms, c, outcome));
-  engine.spawn(use(engine, r, 1, 1_ms, 1_ms, log, 2));
+  // Wants all four units, so blocks the head until it gives up at 6 ms.
+  engine.spawn(acquire_or_time_out(engine, r, 4, 1_ms, 1_ms, 5_ms, c, outcome));
+  engine.spawn(use(engine, r, 1, 2_ms, 1_ms, log, 2));
   engine.run();
-  CHECK(outcome == Log{{1, 5_ms}});
-  CHECK(log == Log{{0, 0_ms}, {2, 5_ms}});
+  CHECK(outcome == Log{{1, 6_ms}});
+  CHECK(log == Log{{0, 0_ms}, {2, 6_ms}});
   CHECK(r.in_use() == 0);
 }
 
@@ -383,7 +391,7 @@ TEST_CASE("A waiter granted units but destroyed before resuming gives them back"
   Log outcome;
   Counts c;
   engine.spawn(use(engine, r, 1, Time::zero(), 10_ms, log, 0));
-  engine.spawn(acquire_or_time_out(engine, r, 1, 1_ms, 10_ms, c, outcome));
+  engine.spawn(acquire_or_time_out(engine, r, 1, 1_ms, 1_ms, 9_ms, c, outcome));
   engine.spawn(use(engine, r, 1, 20_ms, 1_ms, log, 2));
   engine.run();
   CHECK(outcome == Log{{1, 10_ms}});
