@@ -53,7 +53,6 @@ std::uint32_t Engine::allocate_slot() {
 
 void Engine::free_slot(std::uint32_t slot) {
   Node& n = node(slot);
-  n.cancelled = false;
   // Skip generation 0, which EventId reserves for "no event".
   if (++n.generation == 0)
     n.generation = 1;
@@ -69,6 +68,7 @@ EventId Engine::schedule_at(Time t, InplaceFunction f) {
   const std::uint32_t slot = allocate_slot();
   Node& n = node(slot);
   n.fn = std::move(f);
+  n.next_free = kPending;
   queue_.push(t.ns(), slot);
   ++live_events_;
   return EventId{slot, n.generation};
@@ -78,9 +78,9 @@ bool Engine::cancel(EventId id) {
   if (!id || id.slot >= slots_used_)
     return false;
   Node& n = node(id.slot);
-  if (n.generation != id.generation || n.cancelled)
+  if (n.generation != id.generation || n.next_free != kPending)
     return false;
-  n.cancelled = true;
+  n.next_free = kCancelled;
   n.fn.reset();
   --live_events_;
   return true;
@@ -97,7 +97,7 @@ bool Engine::step_until(std::int64_t limit) {
       return false;
     queue_.pop();
     Node& n = node(e.payload);
-    if (n.cancelled) {
+    if (n.next_free == kCancelled) {
       free_slot(e.payload);
       // The queue now holds this entry's time as its monotone lower bound,
       // which may be past the clock; emptied, it must accept any time >= now.
@@ -111,6 +111,10 @@ bool Engine::step_until(std::int64_t limit) {
     // or cancel its own, now stale, id; and an exception leaves no debris.
     InplaceFunction fn = std::move(n.fn);
     free_slot(e.payload);
+    // With many pending events the next node is cold; fetch it while this
+    // callback runs.
+    if (!queue_.empty())
+      __builtin_prefetch(&node(queue_.top().payload));
     fn();
     if ((++events_processed_ & (kProgressEvents - 1)) == 0) {
       for (Observer* o : observers_)

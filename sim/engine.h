@@ -143,15 +143,19 @@ class Engine {
  private:
   friend struct detail::ProcessPromise;
 
-  struct Node {
+  // One cache line per event. `next_free` links free slots; while the slot
+  // holds a pending event it is kPending, or kCancelled once cancelled.
+  struct alignas(64) Node {
     InplaceFunction fn;
     std::uint32_t generation = 1;
     std::uint32_t next_free = 0;
-    bool cancelled = false;
   };
+  static_assert(sizeof(Node) == 64);
   static constexpr std::uint32_t kChunkBits = 12;
   static constexpr std::uint32_t kChunkSize = 1u << kChunkBits;
   static constexpr std::uint32_t kNoSlot = 0xffffffffu;
+  static constexpr std::uint32_t kPending = kNoSlot - 1;
+  static constexpr std::uint32_t kCancelled = kNoSlot - 2;
 
   Node& node(std::uint32_t slot) { return chunks_[slot >> kChunkBits][slot & (kChunkSize - 1)]; }
   bool step_until(std::int64_t limit);

@@ -14,7 +14,9 @@ namespace stormsim::sim {
 // handle) and lambdas capturing a few pointers fit.
 class InplaceFunction {
  public:
-  static constexpr std::size_t kCapacity = 48;
+  // 40 bytes of storage and two function pointers make 56 bytes, so an
+  // engine event node (this plus two 32-bit fields) fills one cache line.
+  static constexpr std::size_t kCapacity = 40;
 
   InplaceFunction() = default;
 
@@ -22,13 +24,14 @@ class InplaceFunction {
             typename = std::enable_if_t<!std::is_same_v<D, InplaceFunction>>>
   InplaceFunction(F&& f) {  // NOLINT: implicit by design, like std::function
     static_assert(sizeof(D) <= kCapacity, "callable too large for an event; capture less");
-    static_assert(alignof(D) <= alignof(std::max_align_t), "callable over-aligned");
+    static_assert(alignof(D) <= alignof(void*), "callable over-aligned");
     static_assert(std::is_nothrow_move_constructible_v<D>, "callable must be nothrow-movable");
     ::new (static_cast<void*>(storage_)) D(std::forward<F>(f));
     invoke_ = [](void* p) { (*static_cast<D*>(p))(); };
     if constexpr (!std::is_trivially_destructible_v<D> || !std::is_trivially_copyable_v<D>) {
       manage_ = [](void* dst, void* src) {
-        if (dst != nullptr) ::new (dst) D(std::move(*static_cast<D*>(src)));
+        if (dst != nullptr)
+          ::new (dst) D(std::move(*static_cast<D*>(src)));
         static_cast<D*>(src)->~D();
       };
     }
@@ -50,7 +53,8 @@ class InplaceFunction {
   void operator()() { invoke_(storage_); }
 
   void reset() {
-    if (manage_ != nullptr) manage_(nullptr, storage_);
+    if (manage_ != nullptr)
+      manage_(nullptr, storage_);
     invoke_ = nullptr;
     manage_ = nullptr;
   }
@@ -70,7 +74,7 @@ class InplaceFunction {
 
   // Zeroed so that moving a callable smaller than kCapacity copies no
   // indeterminate bytes.
-  alignas(std::max_align_t) unsigned char storage_[kCapacity] = {};
+  alignas(void*) unsigned char storage_[kCapacity] = {};
   void (*invoke_)(void*) = nullptr;
   // Moves (dst != nullptr) and destroys src; null for trivially copyable callables.
   void (*manage_)(void* dst, void* src) = nullptr;
