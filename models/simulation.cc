@@ -88,7 +88,7 @@ void Simulation::build_components(const Node& list) {
     const std::string type = scalar_of(entry, "type", known);
     const Node& type_node = *entry.find("type");
     if (find_component(name) != nullptr) {
-      throw ConfigError(entry.find("name")->location(), "name",
+      throw ConfigError(entry.find("name")->location(), fmt::format("components.{}.name", name),
                         fmt::format("a component named `{}` already exists", name));
     }
     const ModelInfo* info = registry().find(type);
@@ -97,10 +97,12 @@ void Simulation::build_components(const Node& list) {
       const std::string close = sim::config::closest_name(type, known);
       what += close.empty() ? fmt::format("; known types: {}", fmt::join(known, ", "))
                             : fmt::format("; did you mean `{}`?", close);
-      throw ConfigError(type_node.location(), "type", what);
+      throw ConfigError(type_node.location(), fmt::format("components.{}.type", name), what);
     }
-    ComponentContext ctx{name, sim::config::validate(entry, info->spec, kComponentReserved),
-                         engine_};
+    // Errors name the full path, as --set would write it.
+    ComponentContext ctx{
+        name, sim::config::validate(entry, info->spec, kComponentReserved, "components." + name),
+        engine_};
     nlohmann::json in = ctx.params.to_json();
     in["name"] = name;
     in["type"] = type;

@@ -2,7 +2,9 @@
 // a finished run into its result document.
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
