@@ -87,7 +87,23 @@ bool Engine::cancel(EventId id) {
 }
 
 bool Engine::step() {
-  return step_until(Time::max().ns());
+  const bool ran = step_until(Time::max().ns());
+  throw_if_failed();
+  return ran;
+}
+
+void Engine::throw_if_failed() {
+  if (!failure_)
+    return;
+  std::exception_ptr e = std::exchange(failure_, nullptr);
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    throw SimulationError(
+        fmt::format("process `{}` failed at {}: {}", failure_process_, now_, ex.what()));
+  } catch (...) {
+    throw SimulationError(fmt::format("process `{}` failed at {}", failure_process_, now_));
+  }
 }
 
 bool Engine::step_until(std::int64_t limit) {
@@ -136,17 +152,7 @@ void Engine::run_loop(Time limit, bool advance_to_limit) {
     now_ = limit;
   for (Observer* o : observers_)
     o->on_run_end(*this);
-  if (failure_) {
-    std::exception_ptr e = std::exchange(failure_, nullptr);
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      throw SimulationError(
-          fmt::format("process `{}` failed at {}: {}", failure_process_, now_, ex.what()));
-    } catch (...) {
-      throw SimulationError(fmt::format("process `{}` failed at {}", failure_process_, now_));
-    }
-  }
+  throw_if_failed();
 }
 
 void Engine::run() {

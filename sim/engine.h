@@ -103,7 +103,8 @@ class Engine {
   // Runs events up to and including time `t`, then sets now() to `t`
   // (unless stopped or failed first; on_run_end sees the final clock).
   void run_until(Time t);
-  // Runs one event; false when none is pending.
+  // Runs one event; false when none is pending. Throws like run() when the
+  // event's process failed.
   bool step();
   // Ends run()/run_until() after the current event.
   void stop() { stop_requested_ = true; }
@@ -117,7 +118,8 @@ class Engine {
   // processes may still reference; the destructor calls it too.
   void shutdown();
 
-  // Awaitable: resumes the awaiting process `d` later (or at `t`).
+  // Awaitable: resumes the awaiting process `d` later (or at `t`). The wake
+  // time is fixed when sleep() is called, not when the result is awaited.
   class SleepAwaiter;
   SleepAwaiter sleep(Time d);
   SleepAwaiter sleep_until(Time t);
@@ -159,6 +161,8 @@ class Engine {
 
   Node& node(std::uint32_t slot) { return chunks_[slot >> kChunkBits][slot & (kChunkSize - 1)]; }
   bool step_until(std::int64_t limit);
+  // Rethrows, as a SimulationError naming the process, a process failure.
+  void throw_if_failed();
   std::uint32_t allocate_slot();
   void free_slot(std::uint32_t slot);
   void run_loop(Time limit, bool advance_to_limit);
