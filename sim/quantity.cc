@@ -20,7 +20,11 @@ std::string with_si_prefix(double v, const char* unit) {
 
 }  // namespace
 
-std::string to_string(Bytes b) { return with_si_prefix(b.value(), "B"); }
-std::string to_string(BytesPerSec r) { return with_si_prefix(r.value(), "B/s"); }
+std::string to_string(Bytes b) {
+  return with_si_prefix(b.value(), "B");
+}
+std::string to_string(BytesPerSec r) {
+  return with_si_prefix(r.value(), "B/s");
+}
 
 }  // namespace stormsim::sim

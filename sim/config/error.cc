@@ -6,15 +6,18 @@ namespace stormsim::sim::config {
 namespace {
 
 std::string compose(const Location& where, const std::string& key, const std::string& what) {
-  if (key.empty()) return fmt::format("{}: {}", where.str(), what);
+  if (key.empty())
+    return fmt::format("{}: {}", where.str(), what);
   return fmt::format("{}: key `{}`: {}", where.str(), key, what);
 }
 
 }  // namespace
 
 std::string Location::str() const {
-  if (line <= 0) return file;
-  if (column <= 0) return fmt::format("{}:{}", file, line);
+  if (line <= 0)
+    return file;
+  if (column <= 0)
+    return fmt::format("{}:{}", file, line);
   return fmt::format("{}:{}:{}", file, line, column);
 }
 
