@@ -15,14 +15,7 @@
 #include "sim/task.h"
 #include "sim/time.h"
 #include "sim/when.h"
-
-// Shows times in failure messages, with the exact nanoseconds.
-namespace Catch {
-template <>
-struct StringMaker<stormsim::sim::Time> {
-  static std::string convert(stormsim::sim::Time t) { return fmt::format("{} ({} ns)", t, t.ns()); }
-};
-}  // namespace Catch
+#include "tests/catch_time.h"
 
 namespace {
 

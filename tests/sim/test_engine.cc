@@ -17,14 +17,7 @@
 #include "sim/observer.h"
 #include "sim/task.h"
 #include "sim/time.h"
-
-// Shows times in failure messages, with the exact nanoseconds.
-namespace Catch {
-template <>
-struct StringMaker<stormsim::sim::Time> {
-  static std::string convert(stormsim::sim::Time t) { return fmt::format("{} ({} ns)", t, t.ns()); }
-};
-}  // namespace Catch
+#include "tests/catch_time.h"
 
 namespace {
 

@@ -16,13 +16,9 @@
 #include "sim/task.h"
 #include "sim/time.h"
 #include "sim/when.h"
+#include "tests/catch_time.h"
 
-// Shows times in failure messages, with the exact nanoseconds.
 namespace Catch {
-template <>
-struct StringMaker<stormsim::sim::Time> {
-  static std::string convert(stormsim::sim::Time t) { return fmt::format("{} ({} ns)", t, t.ns()); }
-};
 template <>
 struct StringMaker<std::pair<int, stormsim::sim::Time>> {
   static std::string convert(const std::pair<int, stormsim::sim::Time>& p) {
