@@ -207,24 +207,26 @@ WhenAny<T> when_any(std::vector<Task<T>> tasks) {
   return WhenAny<T>(std::move(tasks));
 }
 
+namespace detail {
 template <typename T, typename... Rest>
-WhenAll<T> when_all(Task<T> first, Task<Rest>... rest) {
-  static_assert((std::is_same_v<T, Rest> && ...), "when_all(...) needs tasks of one type");
+std::vector<Task<T>> task_vector(Task<T> first, Task<Rest>... rest) {
+  static_assert((std::is_same_v<T, Rest> && ...), "when_all/when_any need tasks of one type");
   std::vector<Task<T>> v;
   v.reserve(1 + sizeof...(rest));
   v.push_back(std::move(first));
   (v.push_back(std::move(rest)), ...);
-  return WhenAll<T>(std::move(v));
+  return v;
+}
+}  // namespace detail
+
+template <typename T, typename... Rest>
+WhenAll<T> when_all(Task<T> first, Task<Rest>... rest) {
+  return WhenAll<T>(detail::task_vector(std::move(first), std::move(rest)...));
 }
 
 template <typename T, typename... Rest>
 WhenAny<T> when_any(Task<T> first, Task<Rest>... rest) {
-  static_assert((std::is_same_v<T, Rest> && ...), "when_any(...) needs tasks of one type");
-  std::vector<Task<T>> v;
-  v.reserve(1 + sizeof...(rest));
-  v.push_back(std::move(first));
-  (v.push_back(std::move(rest)), ...);
-  return WhenAny<T>(std::move(v));
+  return WhenAny<T>(detail::task_vector(std::move(first), std::move(rest)...));
 }
 
 }  // namespace stormsim::sim
