@@ -106,8 +106,32 @@ void Engine::throw_if_failed() {
   }
 }
 
+void Engine::run_instant_end() {
+  // Swap out first: a callback may register more, which run in the next round.
+  instant_end_running_.swap(instant_end_);
+  for (InstantEnd& e : instant_end_running_) {
+    if (e.owner != nullptr)  // forgotten while this round ran
+      e.fn();
+  }
+  instant_end_running_.clear();
+}
+
+void Engine::forget_instant_end(const void* owner) {
+  std::erase_if(instant_end_, [owner](const InstantEnd& e) { return e.owner == owner; });
+  for (InstantEnd& e : instant_end_running_) {
+    if (e.owner == owner)
+      e.owner = nullptr;
+  }
+}
+
 bool Engine::step_until(std::int64_t limit) {
-  while (!queue_.empty()) {
+  for (;;) {
+    if (!instant_end_.empty() && (queue_.empty() || queue_.top().time > now_.ns())) {
+      run_instant_end();
+      continue;
+    }
+    if (queue_.empty())
+      return false;
     const QueueEntry e = queue_.top();
     if (e.time > limit)
       return false;
@@ -138,7 +162,6 @@ bool Engine::step_until(std::int64_t limit) {
     }
     return true;
   }
-  return false;
 }
 
 void Engine::run_loop(Time limit, bool advance_to_limit) {
@@ -200,6 +223,8 @@ void Engine::process_failed(detail::ProcessPromise& p, std::exception_ptr e) {
 }
 
 void Engine::shutdown() {
+  // Whatever registered them is being torn down too.
+  instant_end_.clear();
   while (processes_ != nullptr) {
     detail::ProcessPromise* p = processes_;
     processes_ = p->next;
@@ -211,6 +236,8 @@ void Engine::shutdown() {
     // pending wake-ups and leave the wait lists they were on.
     detail::ProcessHandle::from_promise(*p).destroy();
   }
+  // Destroyed processes may have asked for more.
+  instant_end_.clear();
 }
 
 void Engine::remove_observer(Observer* o) {

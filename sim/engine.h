@@ -109,6 +109,17 @@ class Engine {
   // Ends run()/run_until() after the current event.
   void stop() { stop_requested_ = true; }
 
+  // Runs `f` once every event at the current time has run, before the clock
+  // moves on: the place to batch work that many same-time events dirty (the
+  // flow solver re-solves once per instant, not once per change). Callbacks
+  // may schedule events at now(), which then run before the clock moves.
+  // `owner` tags the callback so that forget_instant_end(owner) can drop it
+  // when its owner is destroyed first.
+  void at_instant_end(const void* owner, InplaceFunction f) {
+    instant_end_.push_back({owner, std::move(f)});
+  }
+  void forget_instant_end(const void* owner);
+
   // Starts `task` as a process at the current time (after events already
   // scheduled for now). The engine owns it until it finishes; processes still
   // suspended when the engine is destroyed (or at shutdown()) are destroyed.
@@ -168,6 +179,7 @@ class Engine {
   void run_loop(Time limit, bool advance_to_limit);
   void process_finished(detail::ProcessPromise& p);
   void process_failed(detail::ProcessPromise& p, std::exception_ptr e);
+  void run_instant_end();
 
   Time now_;
   EventQueue queue_;
@@ -178,6 +190,12 @@ class Engine {
   std::size_t live_events_ = 0;
   std::uint64_t events_processed_ = 0;
   bool stop_requested_ = false;
+  struct InstantEnd {
+    const void* owner;
+    InplaceFunction fn;
+  };
+  std::vector<InstantEnd> instant_end_;
+  std::vector<InstantEnd> instant_end_running_;
 
   detail::ProcessPromise* processes_ = nullptr;
   std::size_t live_processes_ = 0;

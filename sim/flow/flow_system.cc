@@ -1,0 +1,201 @@
+#include "sim/flow/flow_system.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace stormsim::sim::flow {
+
+FlowSystem::FlowSystem(Engine& engine) : engine_(engine) {}
+
+FlowSystem::~FlowSystem() {
+  engine_.forget_instant_end(this);
+  for (Active& a : active_) {
+    if (a.owner == nullptr)
+      continue;
+    engine_.cancel(a.done);
+    a.owner->state_ = Transfer::State::kOrphaned;
+    a.owner = nullptr;
+  }
+}
+
+ConstraintId FlowSystem::add_constraint(BytesPerSec capacity, std::string name) {
+  const ConstraintId c = solver_.add_constraint(capacity.value());
+  if (name.empty())
+    name = fmt::format("constraint {}", c);
+  names_.push_back(std::move(name));
+  failed_.push_back(false);
+  return c;
+}
+
+void FlowSystem::set_capacity(ConstraintId c, BytesPerSec capacity) {
+  solver_.set_capacity(c, capacity.value());
+  if (solver_.has_changes())
+    request_solve();
+}
+
+std::string FlowSystem::failure_message(ConstraintId c) const {
+  return fmt::format("transfer aborted: `{}` failed", names_[c]);
+}
+
+void FlowSystem::request_solve() {
+  if (solve_pending_)
+    return;
+  solve_pending_ = true;
+  engine_.at_instant_end(this, [this] {
+    solve_pending_ = false;
+    resolve();
+  });
+}
+
+void FlowSystem::start(Transfer& t) {
+  const FlowId id = solver_.add_flow(t.path_, t.options_.weight, t.options_.max_rate.value());
+  if (active_.size() <= id.index)
+    active_.resize(id.index + 1);
+  active_[id.index] = Active{&t, t.bytes_.value(), engine_.now(), 0.0, {}};
+  t.flow_ = id;
+  t.state_ = Transfer::State::kFlowing;
+  request_solve();
+}
+
+void FlowSystem::resolve() {
+  const Time now = engine_.now();
+  for (FlowId id : solver_.solve()) {
+    Active& a = active_[id.index];
+    const double rate = solver_.rate(id);
+    if (a.rate > 0 && std::isfinite(a.rate))
+      a.remaining = std::max(0.0, a.remaining - a.rate * (now - a.last).seconds());
+    a.last = now;
+    a.rate = rate;
+    engine_.cancel(a.done);
+    a.done = {};
+    if (!(rate > 0))
+      continue;  // stalled until someone leaves
+    // Rounded up: a flow may end under 1 ns late, never early.
+    const double ns = std::isfinite(rate) ? std::ceil(a.remaining / rate * 1e9) : 0.0;
+    if (ns >= static_cast<double>(Time::max().ns() - now.ns()))
+      continue;  // beyond the end of time
+    a.done = engine_.schedule_at(now + Time::from_ns(static_cast<std::int64_t>(ns)),
+                                 [this, id] { finished(id); });
+  }
+}
+
+void FlowSystem::drop(FlowId id) {
+  Active& a = active_[id.index];
+  engine_.cancel(a.done);
+  a = Active{};
+  solver_.remove_flow(id);
+  request_solve();
+}
+
+void FlowSystem::finished(FlowId id) {
+  Transfer* t = active_[id.index].owner;
+  active_[id.index].done = {};
+  drop(id);
+  t->flow_ = {};
+  t->state_ = Transfer::State::kDone;
+  t->handle_.resume();
+}
+
+void FlowSystem::fail(ConstraintId c) {
+  failed_.at(c) = true;
+  for (FlowId id : solver_.flows_on(c)) {
+    Transfer* t = active_[id.index].owner;
+    drop(id);
+    t->flow_ = {};
+    t->abort_later(c);
+  }
+}
+
+void FlowSystem::restore(ConstraintId c) {
+  failed_.at(c) = false;
+}
+
+FlowSystem::Transfer::Transfer(FlowSystem& fs, std::span<const ConstraintId> path, Bytes bytes,
+                               TransferOptions options)
+    : fs_(&fs), path_(path.begin(), path.end()), bytes_(bytes), options_(options) {
+  for (ConstraintId c : path_) {
+    if (c >= fs.constraint_count())
+      throw std::invalid_argument(
+          fmt::format("transfer over constraint {}, but only {} exist", c, fs.constraint_count()));
+  }
+  if (!(bytes.value() >= 0) || !std::isfinite(bytes.value()))
+    throw std::invalid_argument(fmt::format("transfer of {} bytes", bytes.value()));
+  if (options.latency < Time{})
+    throw std::invalid_argument(fmt::format("transfer latency {} is negative", options.latency));
+}
+
+FlowSystem::Transfer::~Transfer() {
+  switch (state_) {
+    case State::kLatency:
+    case State::kAborted:
+      fs_->engine_.cancel(wake_);
+      break;
+    case State::kFlowing:
+      fs_->drop(flow_);
+      break;
+    default:
+      break;
+  }
+}
+
+std::int64_t FlowSystem::Transfer::first_failed() const {
+  for (ConstraintId c : path_) {
+    if (fs_->failed_[c])
+      return c;
+  }
+  return -1;
+}
+
+bool FlowSystem::Transfer::await_ready() {
+  if (const std::int64_t c = first_failed(); c >= 0) {
+    state_ = State::kAborted;
+    failed_at_ = static_cast<ConstraintId>(c);
+    return true;
+  }
+  if (bytes_.value() == 0 && options_.latency == Time{}) {
+    state_ = State::kDone;
+    return true;
+  }
+  return false;
+}
+
+void FlowSystem::Transfer::await_suspend(std::coroutine_handle<> h) {
+  handle_ = h;
+  Engine& engine = fs_->engine_;
+  if (options_.latency > Time{}) {
+    state_ = State::kLatency;
+    wake_ = engine.schedule_in(options_.latency, [this] {
+      wake_ = {};
+      if (const std::int64_t c = first_failed(); c >= 0) {
+        state_ = State::kAborted;
+        failed_at_ = static_cast<ConstraintId>(c);
+        handle_.resume();
+      } else if (bytes_.value() == 0) {
+        state_ = State::kDone;
+        handle_.resume();
+      } else {
+        fs_->start(*this);
+      }
+    });
+  } else {
+    fs_->start(*this);
+  }
+}
+
+void FlowSystem::Transfer::abort_later(ConstraintId c) {
+  state_ = State::kAborted;
+  failed_at_ = c;
+  // Not resumed inline: fail() may be running inside another process.
+  wake_ = fs_->engine_.schedule_in(Time{}, [this] {
+    wake_ = {};
+    handle_.resume();
+  });
+}
+
+void FlowSystem::Transfer::await_resume() const {
+  if (state_ == State::kAborted)
+    throw TransferAborted(failed_at_, fs_->failure_message(failed_at_));
+}
+
+}  // namespace stormsim::sim::flow

@@ -1,0 +1,151 @@
+// FlowSystem: transfers as awaitable flows sharing bandwidth in simulated time.
+//
+//   sim::flow::FlowSystem flows(engine);
+//   auto nic = flows.add_constraint(BytesPerSec(25e9), "gpu0.nic.tx");
+//   ...
+//   co_await flows.transfer(path, Bytes(10e9), {.latency = 5_us});
+//
+// A transfer waits out its latency (the sum of its hops' latencies), then
+// becomes a flow in the MaxMinSolver and resumes the awaiting process when
+// its last byte has gone through. Every change in one instant (flows started,
+// finished, aborted, capacities changed) is solved once, when the instant
+// ends; only flows whose rate changed get a new completion event. Remaining
+// bytes are updated from exact elapsed nanoseconds at each rate change, and a
+// completion time is rounded up, so a flow ends at most 1 ns late and never
+// early.
+//
+// Failures: fail(c) aborts every flow crossing constraint c, and every later
+// transfer over c until restore(c); the awaiting process sees TransferAborted.
+// Destroying an awaiting process (engine shutdown, when_any losing) removes
+// its flow.
+#pragma once
+
+#include <coroutine>
+#include <limits>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sim/engine.h"
+#include "sim/flow/max_min.h"
+#include "sim/quantity.h"
+#include "sim/time.h"
+
+namespace stormsim::sim::flow {
+
+// Thrown into a process whose transfer crossed a failed constraint.
+class TransferAborted : public std::runtime_error {
+ public:
+  TransferAborted(ConstraintId c, const std::string& what)
+      : std::runtime_error(what), constraint_(c) {}
+  ConstraintId constraint() const { return constraint_; }
+
+ private:
+  ConstraintId constraint_;
+};
+
+struct TransferOptions {
+  // Time before the first byte moves: the path's summed hop latencies.
+  Time latency{};
+  // Share of contended bandwidth relative to other flows (> 0).
+  double weight = 1.0;
+  // Upper bound on this flow's rate (a TCP window, a client's pacing).
+  BytesPerSec max_rate{std::numeric_limits<double>::infinity()};
+};
+
+class FlowSystem {
+ public:
+  explicit FlowSystem(Engine& engine);
+  // Transfers still running are orphaned: their processes stay suspended
+  // until the engine shuts down.
+  ~FlowSystem();
+  FlowSystem(const FlowSystem&) = delete;
+  FlowSystem& operator=(const FlowSystem&) = delete;
+
+  ConstraintId add_constraint(BytesPerSec capacity, std::string name = {});
+  // Takes effect when the current instant ends; flows re-share at once.
+  void set_capacity(ConstraintId c, BytesPerSec capacity);
+  BytesPerSec capacity(ConstraintId c) const { return BytesPerSec(solver_.capacity(c)); }
+  // Sum of the current rates of the flows crossing `c`.
+  BytesPerSec load(ConstraintId c) const { return BytesPerSec(solver_.load(c)); }
+  const std::string& name(ConstraintId c) const { return names_[c]; }
+  std::size_t constraint_count() const { return names_.size(); }
+
+  class Transfer;
+  // Awaitable: moves `bytes` over `path` (copied). Resumes when the last byte
+  // has arrived; throws TransferAborted if a constraint on the path fails.
+  [[nodiscard]] Transfer transfer(std::span<const ConstraintId> path, Bytes bytes,
+                                  TransferOptions options = {});
+
+  void fail(ConstraintId c);
+  void restore(ConstraintId c);
+  bool failed(ConstraintId c) const { return failed_[c]; }
+
+  std::size_t active_flows() const { return solver_.flow_count(); }
+  const MaxMinSolver& solver() const { return solver_; }
+  Engine& engine() const { return engine_; }
+
+ private:
+  struct Active {
+    Transfer* owner = nullptr;
+    double remaining = 0;  // bytes still to move as of `last`
+    Time last{};
+    double rate = 0;
+    EventId done;
+  };
+
+  void start(Transfer& t);
+  void request_solve();
+  void resolve();
+  void finished(FlowId id);
+  // Stops a flow without resuming its owner.
+  void drop(FlowId id);
+  std::string failure_message(ConstraintId c) const;
+
+  Engine& engine_;
+  MaxMinSolver solver_;
+  std::vector<std::string> names_;
+  std::vector<bool> failed_;
+  std::vector<Active> active_;  // by FlowId::index
+  bool solve_pending_ = false;
+};
+
+class FlowSystem::Transfer {
+ public:
+  Transfer(FlowSystem& fs, std::span<const ConstraintId> path, Bytes bytes,
+           TransferOptions options);
+  Transfer(const Transfer&) = delete;
+  Transfer& operator=(const Transfer&) = delete;
+  ~Transfer();
+
+  bool await_ready();
+  void await_suspend(std::coroutine_handle<> h);
+  void await_resume() const;
+
+ private:
+  friend class FlowSystem;
+  enum class State { kIdle, kLatency, kFlowing, kDone, kAborted, kOrphaned };
+
+  void resume_now();
+  void abort_later(ConstraintId c);
+  // The first failed constraint on the path, or -1.
+  std::int64_t first_failed() const;
+
+  FlowSystem* fs_;
+  std::vector<ConstraintId> path_;
+  Bytes bytes_;
+  TransferOptions options_;
+  State state_ = State::kIdle;
+  std::coroutine_handle<> handle_;
+  EventId wake_;  // end of latency, or an abort's wake-up
+  FlowId flow_;
+  ConstraintId failed_at_ = 0;
+};
+
+inline FlowSystem::Transfer FlowSystem::transfer(std::span<const ConstraintId> path, Bytes bytes,
+                                                 TransferOptions options) {
+  return Transfer(*this, path, bytes, options);
+}
+
+}  // namespace stormsim::sim::flow

@@ -1,0 +1,372 @@
+#include "sim/flow/max_min.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace stormsim::sim::flow {
+
+namespace {
+
+constexpr double kLoadScale = 16777216.0;  // 2^24: quantization steps per B/s
+constexpr std::uint32_t kNoFlow = 0xffffffffu;
+
+struct HeapEntry {
+  double key;
+  std::uint32_t id;
+};
+// Min-heap on key; ties by id so that the order never depends on the heap.
+struct Later {
+  bool operator()(const HeapEntry& a, const HeapEntry& b) const {
+    return a.key > b.key || (a.key == b.key && a.id > b.id);
+  }
+};
+
+void push(std::vector<HeapEntry>& h, HeapEntry e) {
+  h.push_back(e);
+  std::push_heap(h.begin(), h.end(), Later{});
+}
+void pop(std::vector<HeapEntry>& h) {
+  std::pop_heap(h.begin(), h.end(), Later{});
+  h.pop_back();
+}
+
+// Heaps are per-thread scratch: a solver may be used from any thread, one at
+// a time, and reusing their storage saves an allocation per solve.
+thread_local std::vector<HeapEntry> constraint_heap;
+thread_local std::vector<HeapEntry> cap_heap;
+
+}  // namespace
+
+MaxMinSolver::Load MaxMinSolver::quantize(double rate) {
+  return static_cast<Load>(std::nearbyint(rate * kLoadScale));
+}
+
+ConstraintId MaxMinSolver::add_constraint(double capacity) {
+  if (!(capacity >= 0) || !std::isfinite(capacity))
+    throw std::invalid_argument("constraint capacity must be finite and >= 0, got " +
+                                std::to_string(capacity));
+  constraints_.emplace_back();
+  constraints_.back().capacity = capacity;
+  return static_cast<ConstraintId>(constraints_.size() - 1);
+}
+
+void MaxMinSolver::set_capacity(ConstraintId c, double capacity) {
+  if (!(capacity >= 0) || !std::isfinite(capacity))
+    throw std::invalid_argument("constraint capacity must be finite and >= 0, got " +
+                                std::to_string(capacity));
+  Constraint& k = constraints_.at(c);
+  // More room on a constraint that limits nobody changes nothing.
+  if (capacity < k.capacity || k.bottleneck)
+    mark_dirty(c);
+  k.capacity = capacity;
+}
+
+void MaxMinSolver::mark_dirty(ConstraintId c) {
+  Constraint& k = constraints_[c];
+  if (!k.dirty) {
+    k.dirty = true;
+    dirty_.push_back(c);
+  }
+}
+
+std::uint32_t MaxMinSolver::allocate_hops(std::uint32_t n) {
+  if (n < free_hops_.size() && !free_hops_[n].empty()) {
+    const std::uint32_t begin = free_hops_[n].back();
+    free_hops_[n].pop_back();
+    return begin;
+  }
+  const auto begin = static_cast<std::uint32_t>(hops_.size());
+  hops_.resize(hops_.size() + n);
+  return begin;
+}
+
+void MaxMinSolver::free_hops(std::uint32_t begin, std::uint32_t n) {
+  if (n == 0)
+    return;
+  if (free_hops_.size() <= n)
+    free_hops_.resize(n + 1);
+  free_hops_[n].push_back(begin);
+}
+
+FlowId MaxMinSolver::add_flow(std::span<const ConstraintId> path, double weight, double cap) {
+  if (!(weight > 0) || !std::isfinite(weight))
+    throw std::invalid_argument("flow weight must be finite and > 0, got " +
+                                std::to_string(weight));
+  if (!(cap >= 0))
+    throw std::invalid_argument("flow rate cap must be >= 0, got " + std::to_string(cap));
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    if (path[i] >= constraints_.size())
+      throw std::invalid_argument("flow path names constraint " + std::to_string(path[i]) +
+                                  ", but only " + std::to_string(constraints_.size()) + " exist");
+    for (std::size_t j = 0; j < i; ++j) {
+      if (path[j] == path[i])
+        throw std::invalid_argument("flow path crosses constraint " + std::to_string(path[i]) +
+                                    " twice");
+    }
+  }
+
+  std::uint32_t f;
+  if (free_flow_ != kNoFlow) {
+    f = free_flow_;
+    free_flow_ = flows_[f].next_free;
+  } else {
+    f = static_cast<std::uint32_t>(flows_.size());
+    flows_.emplace_back();
+    flows_.back().generation = 1;
+  }
+  Flow& fl = flows_[f];
+  fl.weight = weight;
+  fl.cap = cap;
+  fl.rate = 0;
+  fl.epoch = 0;
+  fl.hop_count = static_cast<std::uint32_t>(path.size());
+  fl.hops_begin = allocate_hops(fl.hop_count);
+  for (std::uint32_t i = 0; i < fl.hop_count; ++i) {
+    Constraint& k = constraints_[path[i]];
+    hops_[fl.hops_begin + i] = {path[i], static_cast<std::uint32_t>(k.elems.size())};
+    k.elems.push_back({f, i});
+  }
+  ++live_flows_;
+  const FlowId id{f, fl.generation};
+  seeds_.push_back(id);
+  return id;
+}
+
+void MaxMinSolver::remove_flow(FlowId id) {
+  if (!contains(id))
+    throw std::invalid_argument("remove_flow: no such flow");
+  Flow& fl = flows_[id.index];
+  // A flow with no constraints may have an infinite rate; it has no load.
+  const Load q = fl.hop_count > 0 ? quantize(fl.rate) : 0;
+  for (std::uint32_t i = 0; i < fl.hop_count; ++i) {
+    const Hop h = hops_[fl.hops_begin + i];
+    Constraint& k = constraints_[h.constraint];
+    k.load -= q;
+    const Elem last = k.elems.back();
+    k.elems[h.slot] = last;
+    hops_[flows_[last.flow].hops_begin + last.hop].slot = h.slot;
+    k.elems.pop_back();
+    // Only a constraint that limited someone has anything to give back.
+    if (k.bottleneck)
+      mark_dirty(h.constraint);
+  }
+  free_hops(fl.hops_begin, fl.hop_count);
+  fl.hop_count = 0;
+  fl.rate = 0;
+  if (++fl.generation == 0)
+    fl.generation = 1;
+  fl.next_free = free_flow_;
+  free_flow_ = id.index;
+  --live_flows_;
+}
+
+std::span<const ConstraintId> MaxMinSolver::path(FlowId f) const {
+  // Hops hold (constraint, slot) pairs; callers want constraints only.
+  thread_local std::vector<ConstraintId> out;
+  const Flow& fl = flows_[f.index];
+  out.clear();
+  for (std::uint32_t i = 0; i < fl.hop_count; ++i)
+    out.push_back(hops_[fl.hops_begin + i].constraint);
+  return out;
+}
+
+std::vector<FlowId> MaxMinSolver::flows_on(ConstraintId c) const {
+  std::vector<FlowId> out;
+  out.reserve(constraints_[c].elems.size());
+  for (const Elem& e : constraints_[c].elems)
+    out.push_back({e.flow, flows_[e.flow].generation});
+  return out;
+}
+
+double MaxMinSolver::load(ConstraintId c) const {
+  return static_cast<double>(constraints_[c].load) / kLoadScale;
+}
+
+std::span<const FlowId> MaxMinSolver::solve() {
+  changed_.clear();
+  if (!has_changes())
+    return changed_;
+  ++stats_.solves;
+  while (!solve_round()) {
+  }
+  commit();
+  return changed_;
+}
+
+std::span<const FlowId> MaxMinSolver::solve_all() {
+  for (ConstraintId c = 0; c < constraints_.size(); ++c)
+    mark_dirty(c);
+  for (std::uint32_t f = 0; f < flows_.size(); ++f) {
+    if (flows_[f].hop_count == 0 && contains({f, flows_[f].generation}))
+      seeds_.push_back({f, flows_[f].generation});
+  }
+  return solve();
+}
+
+void MaxMinSolver::visit_constraint(ConstraintId c) {
+  Constraint& k = constraints_[c];
+  if (k.epoch == epoch_)
+    return;
+  k.epoch = epoch_;
+  k.in_region = k.dirty || k.bottleneck;
+  k.picked = false;
+  k.unfrozen = 0;
+  k.wsum = 0;
+  k.region_load = 0;
+  touched_.push_back(c);
+  if (k.in_region)
+    frontier_.push_back(c);
+}
+
+void MaxMinSolver::visit_flow(std::uint32_t f) {
+  Flow& fl = flows_[f];
+  if (fl.epoch == epoch_)
+    return;
+  fl.epoch = epoch_;
+  fl.frozen = false;
+  fl.new_rate = 0;
+  region_flows_.push_back(f);
+  for (std::uint32_t i = 0; i < fl.hop_count; ++i)
+    visit_constraint(hops_[fl.hops_begin + i].constraint);
+}
+
+void MaxMinSolver::freeze(std::uint32_t f, double rate) {
+  Flow& fl = flows_[f];
+  fl.frozen = true;
+  fl.new_rate = rate;
+  for (std::uint32_t i = 0; i < fl.hop_count; ++i) {
+    Constraint& k = constraints_[hops_[fl.hops_begin + i].constraint];
+    k.avail = std::max(0.0, k.avail - rate);
+    k.wsum -= fl.weight;
+    if (--k.unfrozen == 0)
+      k.wsum = 0;
+  }
+}
+
+bool MaxMinSolver::solve_round() {
+  ++epoch_;
+  ++stats_.rounds;
+  region_flows_.clear();
+  touched_.clear();
+  frontier_.clear();
+
+  // Gather the region: dirty constraints, new flows, and everything reachable
+  // from them through constraints that bottleneck someone.
+  for (ConstraintId c : dirty_)
+    visit_constraint(c);
+  for (FlowId s : seeds_) {
+    if (contains(s))
+      visit_flow(s.index);
+  }
+  while (!frontier_.empty()) {
+    const ConstraintId c = frontier_.back();
+    frontier_.pop_back();
+    for (const Elem& e : constraints_[c].elems)
+      visit_flow(e.flow);
+  }
+  stats_.flows_visited += region_flows_.size();
+
+  // What each touched constraint has left once the flows outside the region
+  // keep their rates. Inside the region that is the whole capacity.
+  for (std::uint32_t f : region_flows_) {
+    const Flow& fl = flows_[f];
+    const Load q = fl.hop_count > 0 ? quantize(fl.rate) : 0;
+    for (std::uint32_t i = 0; i < fl.hop_count; ++i) {
+      Constraint& k = constraints_[hops_[fl.hops_begin + i].constraint];
+      ++k.unfrozen;
+      k.wsum += fl.weight;
+      k.region_load += q;
+    }
+  }
+  std::vector<HeapEntry>& heap = constraint_heap;
+  std::vector<HeapEntry>& caps = cap_heap;
+  heap.clear();
+  caps.clear();
+  for (ConstraintId c : touched_) {
+    Constraint& k = constraints_[c];
+    const double outside = static_cast<double>(k.load - k.region_load) / kLoadScale;
+    k.avail = std::max(0.0, k.capacity - outside);
+    if (k.unfrozen > 0)
+      heap.push_back({k.avail / k.wsum, c});
+  }
+  std::make_heap(heap.begin(), heap.end(), Later{});
+  for (std::uint32_t f : region_flows_) {
+    const Flow& fl = flows_[f];
+    if (fl.hop_count == 0)
+      freeze(f, fl.cap);
+    else if (fl.cap != kUnlimited)
+      caps.push_back({fl.cap / fl.weight, f});
+  }
+  std::make_heap(caps.begin(), caps.end(), Later{});
+
+  // Progressive filling. Freezing flows only raises the other constraints'
+  // fair shares, so a stale heap key is a lower bound: re-key it when popped.
+  while (!heap.empty()) {
+    const HeapEntry top = heap.front();
+    Constraint& k = constraints_[top.id];
+    if (k.unfrozen == 0) {
+      pop(heap);
+      continue;
+    }
+    const double level = k.avail / k.wsum;
+    if (level > top.key) {
+      pop(heap);
+      push(heap, {level, top.id});
+      continue;
+    }
+    if (!caps.empty() && caps.front().key <= level) {
+      const std::uint32_t f = caps.front().id;
+      pop(caps);
+      if (!flows_[f].frozen)
+        freeze(f, flows_[f].cap);
+      continue;
+    }
+    pop(heap);
+    k.picked = true;
+    for (const Elem& e : k.elems) {
+      const Flow& fl = flows_[e.flow];
+      if (fl.epoch == epoch_ && !fl.frozen)
+        freeze(e.flow, fl.weight * level);
+    }
+  }
+
+  // A rim constraint that now limits region flows may be limiting outsiders
+  // unfairly: take it into the region and solve again.
+  bool settled = true;
+  for (ConstraintId c : touched_) {
+    const Constraint& k = constraints_[c];
+    if (!k.in_region && k.picked) {
+      mark_dirty(c);
+      settled = false;
+    }
+  }
+  return settled;
+}
+
+void MaxMinSolver::commit() {
+  for (std::uint32_t f : region_flows_) {
+    Flow& fl = flows_[f];
+    if (fl.new_rate == fl.rate)
+      continue;
+    if (fl.hop_count > 0) {
+      const Load dq = quantize(fl.new_rate) - quantize(fl.rate);
+      for (std::uint32_t i = 0; i < fl.hop_count; ++i)
+        constraints_[hops_[fl.hops_begin + i].constraint].load += dq;
+    }
+    fl.rate = fl.new_rate;
+    changed_.push_back({f, fl.generation});
+  }
+  for (ConstraintId c : touched_) {
+    Constraint& k = constraints_[c];
+    if (k.in_region)
+      k.bottleneck = k.picked;
+    k.dirty = false;
+  }
+  dirty_.clear();
+  seeds_.clear();
+  stats_.rate_changes += changed_.size();
+}
+
+}  // namespace stormsim::sim::flow

@@ -1,0 +1,228 @@
+// FlowSystem: transfers in simulated time against closed-form completion
+// times, batching of same-instant changes, failures and cancellation.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/engine.h"
+#include "sim/flow/flow_system.h"
+#include "sim/task.h"
+#include "sim/time.h"
+#include "sim/when.h"
+#include "tests/catch_time.h"
+
+namespace {
+
+using stormsim::sim::Bytes;
+using stormsim::sim::BytesPerSec;
+using stormsim::sim::Engine;
+using stormsim::sim::Task;
+using stormsim::sim::Time;
+using stormsim::sim::when_any;
+using stormsim::sim::flow::ConstraintId;
+using stormsim::sim::flow::FlowSystem;
+using stormsim::sim::flow::TransferAborted;
+using stormsim::sim::flow::TransferOptions;
+using namespace stormsim::sim::literals;
+
+using Path = std::vector<ConstraintId>;
+
+Task<void> send(FlowSystem& fs, Path path, Bytes bytes, Time& done, TransferOptions o = {}) {
+  co_await fs.transfer(path, bytes, o);
+  done = fs.engine().now();
+}
+
+// Records when (and why) a transfer was aborted.
+Task<void> send_or_abort(FlowSystem& fs, Path path, Bytes bytes, Time& at, std::string& error) {
+  try {
+    co_await fs.transfer(path, bytes);
+  } catch (const TransferAborted& e) {
+    error = e.what();
+    at = fs.engine().now();
+  }
+}
+
+Task<void> pause(Engine& engine, Time d) {
+  co_await engine.sleep(d);
+}
+
+Task<void> race(FlowSystem& fs, Path path, Bytes bytes, Time limit) {
+  Time unused{};
+  co_await when_any(send(fs, path, bytes, unused), pause(fs.engine(), limit));
+}
+
+Task<void> send_later(FlowSystem& fs, Time start, Path path, Bytes bytes, Time& done) {
+  co_await fs.engine().sleep_until(start);
+  co_await fs.transfer(path, bytes);
+  done = fs.engine().now();
+}
+
+TEST_CASE("a lone transfer takes latency plus bytes over capacity, rounded up") {
+  Engine engine;
+  FlowSystem fs(engine);
+  const ConstraintId link = fs.add_constraint(BytesPerSec(3e9), "link");
+  Time done{};
+  engine.spawn(send(fs, {link}, Bytes(1e9), done, {.latency = 5_us}));
+  engine.run();
+  // 1e9 / 3e9 s = 333,333,333.33 ns, rounded up.
+  CHECK(done == 5_us + Time::from_ns(333'333'334));
+  CHECK(fs.active_flows() == 0);
+}
+
+TEST_CASE("N transfers on one link finish together at N times the lone time") {
+  Engine engine;
+  FlowSystem fs(engine);
+  const ConstraintId link = fs.add_constraint(BytesPerSec(1e9));
+  std::vector<Time> done(10);
+  for (Time& d : done)
+    engine.spawn(send(fs, {link}, Bytes(1e8), d));
+  engine.run();
+  for (Time d : done)
+    CHECK(d == 1_s);
+  // One solve when they start, one when they all finish.
+  CHECK(fs.solver().stats().solves == 2);
+}
+
+TEST_CASE("a late arrival slows the first flow exactly as the closed form says") {
+  // A: 10 GB alone at 10 GB/s from 0. B: 2.5 GB from 0.5 s. They share 5/5
+  // until B ends at 1.0 s; A has 2.5 GB left, alone again: ends at 1.25 s.
+  Engine engine;
+  FlowSystem fs(engine);
+  const ConstraintId link = fs.add_constraint(BytesPerSec(10e9));
+  Time a{}, b{};
+  engine.spawn(send(fs, {link}, Bytes(10e9), a));
+  engine.spawn(send_later(fs, 500_ms, {link}, Bytes(2.5e9), b));
+  engine.run();
+  CHECK(b == 1_s);
+  CHECK(a == 1250_ms);
+}
+
+TEST_CASE("many re-solves keep a flow within 1 ns of its exact end per re-solve") {
+  // A long flow shares its link with a train of short flows: each short one
+  // arrives every 2 ms and takes 1 ms at half the link, so A moves 1.5 MB
+  // per 2 ms period; its exact end follows in closed form.
+  Engine engine;
+  FlowSystem fs(engine);
+  const double cap = 1e9;
+  const ConstraintId link = fs.add_constraint(BytesPerSec(cap));
+  const double total = 1e9;
+  Time a{};
+  engine.spawn(send(fs, {link}, Bytes(total), a));
+  std::vector<Time> shorts(600);
+  for (std::size_t i = 0; i < shorts.size(); ++i)
+    engine.spawn(send_later(fs, Time::from_ns(static_cast<std::int64_t>(i) * 2'000'000), {link},
+                            Bytes(0.5e6), shorts[i]));
+  engine.run();
+  const double periods = 600;
+  const double exact_s = periods * 2e-3 + (total - periods * 1.5e6) / cap;
+  const auto exact = static_cast<std::int64_t>(std::llround(exact_s * 1e9));
+  const auto resolves = static_cast<std::int64_t>(fs.solver().stats().solves);
+  CHECK(a.ns() >= exact);
+  CHECK(a.ns() - exact <= resolves);
+  for (std::size_t i = 0; i < shorts.size(); ++i)
+    CHECK(std::abs(shorts[i].ns() - (static_cast<std::int64_t>(i) * 2'000'000 + 1'000'000)) <= 1);
+}
+
+TEST_CASE("only flows whose rate changed get new completion events") {
+  Engine engine;
+  FlowSystem fs(engine);
+  const ConstraintId left = fs.add_constraint(BytesPerSec(1e9));
+  const ConstraintId right = fs.add_constraint(BytesPerSec(1e9));
+  std::vector<Time> done(5);
+  for (int i = 0; i < 4; ++i)
+    engine.spawn(send(fs, {left}, Bytes(1e8 * (i + 1)), done[i]));
+  engine.spawn(send(fs, {right}, Bytes(1e9), done[4]));
+  engine.run();
+  CHECK(done[4] == 1_s);
+  // The right flow's rate was set once and never changed while the left
+  // link's four flows finished one by one.
+  const auto& st = fs.solver().stats();
+  CHECK(st.rate_changes == 5 + 3 + 2 + 1);
+}
+
+TEST_CASE("capacity changes re-share at once") {
+  Engine engine;
+  FlowSystem fs(engine);
+  const ConstraintId link = fs.add_constraint(BytesPerSec(1e9));
+  Time done{};
+  engine.spawn(send(fs, {link}, Bytes(1e9), done));
+  engine.schedule_at(500_ms, [&] { fs.set_capacity(link, BytesPerSec(0.5e9)); });
+  engine.run();
+  CHECK(done == 1500_ms);
+}
+
+TEST_CASE("a failed constraint aborts its flows; others speed up") {
+  Engine engine;
+  FlowSystem fs(engine);
+  const ConstraintId shared = fs.add_constraint(BytesPerSec(2e9), "shared");
+  const ConstraintId doomed = fs.add_constraint(BytesPerSec(10e9), "storage-3/nic0.rx");
+  std::string error;
+  Time aborted_at{}, survivor{};
+  engine.spawn(send_or_abort(fs, {shared, doomed}, Bytes(10e9), aborted_at, error));
+  engine.spawn(send(fs, {shared}, Bytes(2e9), survivor));
+  engine.schedule_at(1_s, [&] { fs.fail(doomed); });
+  engine.run();
+  CHECK(aborted_at == 1_s);
+  CHECK(error == "transfer aborted: `storage-3/nic0.rx` failed");
+  // 1 GB moved in the first second at 1 GB/s, the other 1 GB at 2 GB/s.
+  CHECK(survivor == 1500_ms);
+
+  SECTION("later transfers over it fail at once until restored") {
+    std::string late_error;
+    Time late_at{};
+    engine.spawn(send_or_abort(fs, {doomed}, Bytes(1), late_at, late_error));
+    engine.run();
+    CHECK(late_error == error);
+    CHECK(late_at == 1500_ms);
+    fs.restore(doomed);
+    Time ok{};
+    engine.spawn(send(fs, {doomed}, Bytes(10e9), ok));
+    engine.run();
+    CHECK(ok == engine.now());
+    CHECK(ok > 1500_ms);
+  }
+}
+
+TEST_CASE("a transfer whose process is destroyed gives its bandwidth back") {
+  Engine engine;
+  FlowSystem fs(engine);
+  const ConstraintId link = fs.add_constraint(BytesPerSec(1e9));
+  Time other{};
+  // The sleep wins; the losing transfer is destroyed mid-flight.
+  engine.spawn(race(fs, {link}, Bytes(10e9), 1_s));
+  engine.spawn(send(fs, {link}, Bytes(1.5e9), other));
+  engine.run();
+  // 0.5 GB in the first second at half rate, then 1 GB alone.
+  CHECK(other == 2_s);
+  CHECK(fs.active_flows() == 0);
+}
+
+TEST_CASE("latency-only and empty transfers") {
+  Engine engine;
+  FlowSystem fs(engine);
+  const ConstraintId link = fs.add_constraint(BytesPerSec(1e9));
+  Time zero{}, empty_path{};
+  engine.spawn(send(fs, {link}, Bytes(0), zero, {.latency = 3_us}));
+  engine.spawn(send(fs, {}, Bytes(1e6), empty_path, {.max_rate = BytesPerSec(1e6)}));
+  engine.run();
+  CHECK(zero == 3_us);
+  CHECK(empty_path == 1_s);
+}
+
+TEST_CASE("shutdown with transfers in flight leaves nothing behind") {
+  Engine engine;
+  FlowSystem fs(engine);
+  const ConstraintId link = fs.add_constraint(BytesPerSec(1e9));
+  Time done{};
+  for (int i = 0; i < 3; ++i)
+    engine.spawn(send(fs, {link}, Bytes(1e9), done, {.latency = 1_ms}));
+  engine.run_until(500_ms);
+  CHECK(fs.active_flows() == 3);
+  engine.shutdown();
+  CHECK(fs.active_flows() == 0);
+  CHECK(engine.pending() == 0);
+}
+
+}  // namespace
