@@ -49,6 +49,8 @@ ConstraintId MaxMinSolver::add_constraint(double capacity) {
                                 std::to_string(capacity));
   constraints_.emplace_back();
   constraints_.back().capacity = capacity;
+  hot_.emplace_back();
+  region_load_.push_back(0);
   return static_cast<ConstraintId>(constraints_.size() - 1);
 }
 
@@ -58,13 +60,13 @@ void MaxMinSolver::set_capacity(ConstraintId c, double capacity) {
                                 std::to_string(capacity));
   Constraint& k = constraints_.at(c);
   // More room on a constraint that limits nobody changes nothing.
-  if (capacity < k.capacity || k.bottleneck)
+  if (capacity < k.capacity || hot_[c].bottleneck)
     mark_dirty(c);
   k.capacity = capacity;
 }
 
 void MaxMinSolver::mark_dirty(ConstraintId c) {
-  Constraint& k = constraints_[c];
+  Hot& k = hot_[c];
   if (!k.dirty) {
     k.dirty = true;
     dirty_.push_back(c);
@@ -149,7 +151,7 @@ void MaxMinSolver::remove_flow(FlowId id) {
     hops_[flows_[last.flow].hops_begin + last.hop].slot = h.slot;
     k.elems.pop_back();
     // Only a constraint that limited someone has anything to give back.
-    if (k.bottleneck)
+    if (hot_[h.constraint].bottleneck)
       mark_dirty(h.constraint);
   }
   free_hops(fl.hops_begin, fl.hop_count);
@@ -206,7 +208,7 @@ std::span<const FlowId> MaxMinSolver::solve_all() {
 }
 
 void MaxMinSolver::visit_constraint(ConstraintId c) {
-  Constraint& k = constraints_[c];
+  Hot& k = hot_[c];
   if (k.epoch == epoch_)
     return;
   k.epoch = epoch_;
@@ -214,7 +216,7 @@ void MaxMinSolver::visit_constraint(ConstraintId c) {
   k.picked = false;
   k.unfrozen = 0;
   k.wsum = 0;
-  k.region_load = 0;
+  region_load_[c] = 0;
   touched_.push_back(c);
   if (k.in_region)
     frontier_.push_back(c);
@@ -237,7 +239,7 @@ void MaxMinSolver::freeze(std::uint32_t f, double rate) {
   fl.frozen = true;
   fl.new_rate = rate;
   for (std::uint32_t i = 0; i < fl.hop_count; ++i) {
-    Constraint& k = constraints_[hops_[fl.hops_begin + i].constraint];
+    Hot& k = hot_[hops_[fl.hops_begin + i].constraint];
     k.avail = std::max(0.0, k.avail - rate);
     k.wsum -= fl.weight;
     if (--k.unfrozen == 0)
@@ -274,10 +276,11 @@ bool MaxMinSolver::solve_round() {
     const Flow& fl = flows_[f];
     const Load q = fl.hop_count > 0 ? quantize(fl.rate) : 0;
     for (std::uint32_t i = 0; i < fl.hop_count; ++i) {
-      Constraint& k = constraints_[hops_[fl.hops_begin + i].constraint];
+      const ConstraintId c = hops_[fl.hops_begin + i].constraint;
+      Hot& k = hot_[c];
       ++k.unfrozen;
       k.wsum += fl.weight;
-      k.region_load += q;
+      region_load_[c] += q;
     }
   }
   std::vector<HeapEntry>& heap = constraint_heap;
@@ -285,9 +288,9 @@ bool MaxMinSolver::solve_round() {
   heap.clear();
   caps.clear();
   for (ConstraintId c : touched_) {
-    Constraint& k = constraints_[c];
-    const double outside = static_cast<double>(k.load - k.region_load) / kLoadScale;
-    k.avail = std::max(0.0, k.capacity - outside);
+    Hot& k = hot_[c];
+    const double outside = static_cast<double>(constraints_[c].load - region_load_[c]) / kLoadScale;
+    k.avail = std::max(0.0, constraints_[c].capacity - outside);
     if (k.unfrozen > 0)
       heap.push_back({k.avail / k.wsum, c});
   }
@@ -305,7 +308,7 @@ bool MaxMinSolver::solve_round() {
   // fair shares, so a stale heap key is a lower bound: re-key it when popped.
   while (!heap.empty()) {
     const HeapEntry top = heap.front();
-    Constraint& k = constraints_[top.id];
+    Hot& k = hot_[top.id];
     if (k.unfrozen == 0) {
       pop(heap);
       continue;
@@ -325,7 +328,7 @@ bool MaxMinSolver::solve_round() {
     }
     pop(heap);
     k.picked = true;
-    for (const Elem& e : k.elems) {
+    for (const Elem& e : constraints_[top.id].elems) {
       const Flow& fl = flows_[e.flow];
       if (fl.epoch == epoch_ && !fl.frozen)
         freeze(e.flow, fl.weight * level);
@@ -336,7 +339,7 @@ bool MaxMinSolver::solve_round() {
   // unfairly: take it into the region and solve again.
   bool settled = true;
   for (ConstraintId c : touched_) {
-    const Constraint& k = constraints_[c];
+    const Hot& k = hot_[c];
     if (!k.in_region && k.picked) {
       mark_dirty(c);
       settled = false;
@@ -359,7 +362,7 @@ void MaxMinSolver::commit() {
     changed_.push_back({f, fl.generation});
   }
   for (ConstraintId c : touched_) {
-    Constraint& k = constraints_[c];
+    Hot& k = hot_[c];
     if (k.in_region)
       k.bottleneck = k.picked;
     k.dirty = false;

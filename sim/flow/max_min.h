@@ -82,7 +82,7 @@ class MaxMinSolver {
   // The sum of the rates of the flows crossing `c`.
   double load(ConstraintId c) const;
   // True when, in the current solution, some flow's rate is limited by `c`.
-  bool is_bottleneck(ConstraintId c) const { return constraints_[c].bottleneck; }
+  bool is_bottleneck(ConstraintId c) const { return hot_[c].bottleneck; }
 
   struct Stats {
     std::uint64_t solves = 0;         // solve() calls that had work to do
@@ -108,16 +108,18 @@ class MaxMinSolver {
     double capacity = 0;
     Load load = 0;
     std::vector<Elem> elems;
-    bool bottleneck = false;
-    bool dirty = false;
-    // Scratch for one solve round, valid while `epoch` is the solver's.
-    std::uint32_t epoch = 0;
-    bool in_region = false;  // else on the rim
-    bool picked = false;
+  };
+  // What a solve touches per constraint, kept apart and small (32 bytes) so
+  // that the filling loop's random accesses cost one cache line each.
+  struct Hot {
+    std::uint32_t epoch = 0;  // the scratch below is valid while it is the solver's
     std::uint32_t unfrozen = 0;
     double avail = 0;
     double wsum = 0;
-    Load region_load = 0;
+    bool bottleneck = false;
+    bool dirty = false;
+    bool in_region = false;  // else on the rim
+    bool picked = false;
   };
   struct Flow {
     std::uint32_t generation = 0;
@@ -145,6 +147,8 @@ class MaxMinSolver {
   void commit();
 
   std::vector<Constraint> constraints_;
+  std::vector<Hot> hot_;
+  std::vector<Load> region_load_;  // per constraint, scratch
   std::vector<Flow> flows_;
   std::vector<Hop> hops_;
   std::vector<std::vector<std::uint32_t>> free_hops_;  // by path length
