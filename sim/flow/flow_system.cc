@@ -25,6 +25,7 @@ ConstraintId FlowSystem::add_constraint(BytesPerSec capacity, std::string name) 
     name = fmt::format("constraint {}", c);
   names_.push_back(std::move(name));
   failed_.push_back(false);
+  accounts_.push_back({0.0, Time{}, engine_.now()});
   return c;
 }
 
@@ -36,6 +37,26 @@ void FlowSystem::set_capacity(ConstraintId c, BytesPerSec capacity) {
 
 std::string FlowSystem::failure_message(ConstraintId c) const {
   return fmt::format("transfer aborted: `{}` failed", names_[c]);
+}
+
+void FlowSystem::account(ConstraintId c, double load, bool bottleneck) {
+  Account& a = accounts_[c];
+  const Time now = engine_.now();
+  if (now == a.since)
+    return;
+  a.bytes += load * (now - a.since).seconds();
+  if (bottleneck)
+    a.bottleneck += now - a.since;
+  a.since = now;
+}
+
+FlowSystem::Usage FlowSystem::usage(ConstraintId c) const {
+  const Account& a = accounts_.at(c);
+  const Time dt = engine_.now() - a.since;
+  Usage u{Bytes(a.bytes + solver_.load(c) * dt.seconds()), a.bottleneck};
+  if (solver_.is_bottleneck(c))
+    u.bottleneck_time += dt;
+  return u;
 }
 
 void FlowSystem::request_solve() {
@@ -60,7 +81,10 @@ void FlowSystem::start(Transfer& t) {
 
 void FlowSystem::resolve() {
   const Time now = engine_.now();
-  for (FlowId id : solver_.solve()) {
+  const std::span<const FlowId> changed = solver_.solve();
+  for (const MaxMinSolver::Before& b : solver_.last_touched())
+    account(b.constraint, b.load, b.bottleneck);
+  for (FlowId id : changed) {
     Active& a = active_[id.index];
     const double rate = solver_.rate(id);
     if (a.rate > 0 && std::isfinite(a.rate))
@@ -81,6 +105,9 @@ void FlowSystem::resolve() {
 }
 
 void FlowSystem::drop(FlowId id) {
+  // Leaving lowers the loads at once: integrate them up to now first.
+  for (ConstraintId c : solver_.path(id))
+    account(c, solver_.load(c), solver_.is_bottleneck(c));
   Active& a = active_[id.index];
   engine_.cancel(a.done);
   a = Active{};

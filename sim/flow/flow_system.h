@@ -70,6 +70,15 @@ class FlowSystem {
   // Sum of the current rates of the flows crossing `c`.
   BytesPerSec load(ConstraintId c) const { return BytesPerSec(solver_.load(c)); }
   const std::string& name(ConstraintId c) const { return names_[c]; }
+
+  // What a constraint has carried so far: bytes (the integral of its load)
+  // and how long it limited some flow's rate. Utilization over a window is
+  // bytes / (capacity * window).
+  struct Usage {
+    Bytes bytes;
+    Time bottleneck_time;
+  };
+  Usage usage(ConstraintId c) const;
   std::size_t constraint_count() const { return names_.size(); }
 
   class Transfer;
@@ -95,6 +104,14 @@ class FlowSystem {
     EventId done;
   };
 
+  struct Account {
+    double bytes = 0;
+    Time bottleneck{};
+    Time since{};
+  };
+  // Integrates `c`'s load and bottleneck state up to now.
+  void account(ConstraintId c, double load, bool bottleneck);
+
   void start(Transfer& t);
   void request_solve();
   void resolve();
@@ -107,7 +124,8 @@ class FlowSystem {
   MaxMinSolver solver_;
   std::vector<std::string> names_;
   std::vector<bool> failed_;
-  std::vector<Active> active_;  // by FlowId::index
+  std::vector<Active> active_;     // by FlowId::index
+  std::vector<Account> accounts_;  // by ConstraintId
   bool solve_pending_ = false;
 };
 

@@ -188,6 +188,7 @@ double MaxMinSolver::load(ConstraintId c) const {
 
 std::span<const FlowId> MaxMinSolver::solve() {
   changed_.clear();
+  before_.clear();
   if (!has_changes())
     return changed_;
   ++stats_.solves;
@@ -349,6 +350,9 @@ bool MaxMinSolver::solve_round() {
 }
 
 void MaxMinSolver::commit() {
+  before_.clear();
+  for (ConstraintId c : touched_)
+    before_.push_back({c, load(c), hot_[c].bottleneck});
   for (std::uint32_t f : region_flows_) {
     Flow& fl = flows_[f];
     if (fl.new_rate == fl.rate)

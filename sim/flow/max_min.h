@@ -79,6 +79,15 @@ class MaxMinSolver {
   std::span<const FlowId> solve_all();
   bool has_changes() const { return !seeds_.empty() || !dirty_.empty(); }
 
+  // The constraints the last solve() looked at, with their load and
+  // bottleneck state from before it: enough to integrate loads over time.
+  struct Before {
+    ConstraintId constraint;
+    double load;
+    bool bottleneck;
+  };
+  std::span<const Before> last_touched() const { return before_; }
+
   // The sum of the rates of the flows crossing `c`.
   double load(ConstraintId c) const;
   // True when, in the current solution, some flow's rate is limited by `c`.
@@ -162,6 +171,7 @@ class MaxMinSolver {
   std::vector<ConstraintId> touched_;  // region and rim constraints
   std::vector<ConstraintId> frontier_;
   std::vector<FlowId> changed_;
+  std::vector<Before> before_;
   Stats stats_;
 };
 

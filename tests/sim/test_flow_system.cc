@@ -226,3 +226,27 @@ TEST_CASE("shutdown with transfers in flight leaves nothing behind") {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_CASE("usage integrates each constraint's load and bottleneck time") {
+  // A 1 GB flow and a 3 GB flow share a 2 GB/s link behind 10 GB/s NICs:
+  // 1 GB/s each until 1 s, then the big one alone at 2 GB/s until 2 s.
+  Engine engine;
+  FlowSystem fs(engine);
+  const ConstraintId nic_a = fs.add_constraint(BytesPerSec(10e9));
+  const ConstraintId nic_b = fs.add_constraint(BytesPerSec(10e9));
+  const ConstraintId link = fs.add_constraint(BytesPerSec(2e9));
+  Time a{}, b{};
+  engine.spawn(send(fs, {nic_a, link}, Bytes(1e9), a));
+  engine.spawn(send(fs, {nic_b, link}, Bytes(3e9), b));
+  engine.run_until(3_s);
+  CHECK(a == 1_s);
+  CHECK(b == 2_s);
+  CHECK(fs.usage(link).bytes.value() == Approx(4e9).epsilon(1e-12));
+  CHECK(fs.usage(link).bottleneck_time == 2_s);
+  CHECK(fs.usage(nic_b).bytes.value() == Approx(3e9).epsilon(1e-12));
+  CHECK(fs.usage(nic_b).bottleneck_time == Time{});
+}
+
+}  // namespace
