@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace stormsim::sim::flow {
@@ -70,7 +71,7 @@ void FlowSystem::request_solve() {
 }
 
 void FlowSystem::start(Transfer& t) {
-  const FlowId id = solver_.add_flow(t.path_, t.options_.weight, t.options_.max_rate.value());
+  const FlowId id = solver_.add_flow(t.path(), t.options_.weight, t.options_.max_rate.value());
   if (active_.size() <= id.index)
     active_.resize(id.index + 1);
   active_[id.index] = Active{&t, t.bytes_.value(), engine_.now(), 0.0, {}};
@@ -140,8 +141,15 @@ void FlowSystem::restore(ConstraintId c) {
 
 FlowSystem::Transfer::Transfer(FlowSystem& fs, std::span<const ConstraintId> path, Bytes bytes,
                                TransferOptions options)
-    : fs_(&fs), path_(path.begin(), path.end()), bytes_(bytes), options_(options) {
-  for (ConstraintId c : path_) {
+    : fs_(&fs),
+      path_size_(static_cast<std::uint32_t>(path.size())),
+      bytes_(bytes),
+      options_(options) {
+  if (path.size() <= path_inline_.size())
+    std::copy(path.begin(), path.end(), path_inline_.begin());
+  else
+    path_heap_.assign(path.begin(), path.end());
+  for (ConstraintId c : path) {
     if (c >= fs.constraint_count())
       throw std::invalid_argument(
           fmt::format("transfer over constraint {}, but only {} exist", c, fs.constraint_count()));
@@ -167,7 +175,7 @@ FlowSystem::Transfer::~Transfer() {
 }
 
 std::int64_t FlowSystem::Transfer::first_failed() const {
-  for (ConstraintId c : path_) {
+  for (ConstraintId c : path()) {
     if (fs_->failed_[c])
       return c;
   }

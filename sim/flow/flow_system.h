@@ -20,6 +20,7 @@
 // its flow.
 #pragma once
 
+#include <array>
 #include <coroutine>
 #include <limits>
 #include <span>
@@ -150,8 +151,16 @@ class FlowSystem::Transfer {
   // The first failed constraint on the path, or -1.
   std::int64_t first_failed() const;
 
+  std::span<const ConstraintId> path() const {
+    return path_heap_.empty() ? std::span<const ConstraintId>(path_inline_.data(), path_size_)
+                              : std::span<const ConstraintId>(path_heap_);
+  }
+
   FlowSystem* fs_;
-  std::vector<ConstraintId> path_;
+  // Paths are short (NIC, a few switch ports, NIC): kept inline, no allocation.
+  std::array<ConstraintId, 8> path_inline_;
+  std::vector<ConstraintId> path_heap_;
+  std::uint32_t path_size_;
   Bytes bytes_;
   TransferOptions options_;
   State state_ = State::kIdle;

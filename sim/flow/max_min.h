@@ -9,16 +9,23 @@
 //
 // Incremental re-solve. Like SimGrid's lmm with selective update, only the
 // part of the system that a change can reach is re-solved, but the reach is
-// narrower: a constraint that bottlenecks no flow cannot pass a change on, so
-// the region grows only through bottleneck constraints. The flows of the
-// region are re-solved with everyone else's rates held fixed; constraints on
-// the rim of the region (crossed by region flows, bottlenecking nobody) take
-// part with their residual capacity. If a rim constraint becomes a bottleneck
-// of the new solution it joins the region and the solve repeats, so the
-// result always equals a from-scratch solve (tests check this on random
-// systems). Constraint loads are sums of rates quantized to 2^-24 B/s held in
-// 128-bit integers, so the residual of a constraint with a million flows is
-// exact and does not drift over millions of updates.
+// found lazily. The region starts as the changed flows and the constraints
+// whose flows must all be re-solved (one a departing flow was limited by, one
+// whose capacity fell). Its flows are re-solved with everyone else's rates
+// held fixed; constraints on the rim of the region (crossed by region flows
+// and by others) take part with their residual capacity. A rim constraint
+// joins the region, and the solve repeats, when
+//  - it limits a region flow at a level below some outsider's share there
+//    (the outsider's rate is no longer max-min fair), or
+//  - it limited someone before and a region flow's rate on it changed (its
+//    outsiders may now deserve more or less).
+// Otherwise every outsider keeps a valid bottleneck, so the result equals a
+// from-scratch solve (tests check this on random systems). Where changes keep
+// spreading (an all-to-all mesh of saturated NICs) the region floods through
+// every bottleneck after a few rounds instead. Constraint loads are sums of
+// rates quantized to 2^-24 B/s held in 128-bit integers, so the residual of a
+// constraint with a million flows is exact and does not drift over millions
+// of updates.
 //
 // Changes (flows added or removed, capacities changed) accumulate until
 // solve(), which re-solves all of them at once and reports the flows whose
@@ -118,7 +125,7 @@ class MaxMinSolver {
     Load load = 0;
     std::vector<Elem> elems;
   };
-  // What a solve touches per constraint, kept apart and small (32 bytes) so
+  // What a solve touches per constraint, kept apart and small (40 bytes) so
   // that the filling loop's random accesses cost one cache line each.
   struct Hot {
     std::uint32_t epoch = 0;  // the scratch below is valid while it is the solver's
@@ -129,6 +136,8 @@ class MaxMinSolver {
     bool dirty = false;
     bool in_region = false;  // else on the rim
     bool picked = false;
+    bool rates_changed = false;  // a region flow's rate on it changed
+    double level = 0;            // the share it was picked at
   };
   struct Flow {
     std::uint32_t generation = 0;
@@ -167,6 +176,8 @@ class MaxMinSolver {
   std::vector<FlowId> seeds_;        // flows added since the last solve
   std::vector<ConstraintId> dirty_;  // constraints whose flows must be re-solved
   std::uint32_t epoch_ = 0;
+  std::uint32_t round_ = 0;  // rounds so far in this solve()
+  bool flood_ = false;       // this round grows through every bottleneck
   std::vector<std::uint32_t> region_flows_;
   std::vector<ConstraintId> touched_;  // region and rim constraints
   std::vector<ConstraintId> frontier_;
