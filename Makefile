@@ -10,7 +10,7 @@ CMAKE_FLAGS ?=
 EXTRA_CMAKE_FLAGS ?=
 STORMSIM := $(BUILD)/experiments/stormsim
 
-.PHONY: run test deps configure build bench format check-format asan clean
+.PHONY: run test deps configure build bench bench-simgrid format check-format asan clean
 
 run: build
 	$(STORMSIM) run
@@ -30,6 +30,16 @@ build: configure
 # Benchmark figures (README "Performance"); never part of `make test`.
 bench: build
 	$(BUILD)/tests/bench_engine --benchmark_counters_tabular=true
+	$(BUILD)/tests/bench_flow_solver --benchmark_counters_tabular=true
+
+# stormsim against SimGrid on one storage-fabric workload, N = 1,024 to 16,384
+# (tests/bench/fabric_vs_simgrid/README.md). Installs SimGrid if it can; says
+# so and runs stormsim alone if it cannot.
+bench-simgrid:
+	STORMSIM_DEPS_EXTRA=libsimgrid-dev scripts/install-deps || \
+	  echo "bench-simgrid: could not install libsimgrid-dev; going on without it"
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSTORMSIM_BUILD_BENCH=ON $(CMAKE_FLAGS) $(EXTRA_CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS) --target bench_fabric_vs_simgrid
 
 # AddressSanitizer + UndefinedBehaviorSanitizer build and tests.
 asan:

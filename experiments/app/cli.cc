@@ -13,6 +13,7 @@
 #include "experiments/app/progress.h"
 #include "experiments/app/result_file.h"
 #include "experiments/app/run_scenario.h"
+#include "experiments/app/topo_command.h"
 #include "models/simulation.h"
 #include "sim/config/error.h"
 #include "sim/units.h"
@@ -103,6 +104,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   CLI::App* models_cmd = app.add_subcommand("models", "list models, or one model's parameters");
   models_cmd->add_option("type", o.type, "a model's type name");
 
+  TopoOptions topo_options;
+  CLI::App* topo_cmd = add_topo_command(app, topo_options);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -120,6 +124,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       return command_check(o, out);
     if (*models_cmd)
       return print_catalogue(o.type, out);
+    if (*topo_cmd)
+      return command_topo(topo_options, out);
   } catch (const sim::config::ConfigError& e) {
     err << "stormsim: error: " << e.what() << "\n";
     return kInputError;

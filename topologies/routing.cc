@@ -1,0 +1,425 @@
+#include "topologies/routing.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/graph/breadth_first_search.hpp>
+#include <limits>
+#include <map>
+
+#include "topologies/hash.h"
+#include "topologies/topology.h"
+
+namespace stormsim::topo {
+
+std::string_view policy_name(RoutePolicy policy) {
+  switch (policy) {
+    case RoutePolicy::kPerFlow:
+      return "per_flow";
+    case RoutePolicy::kPerChunk:
+      return "per_chunk";
+    case RoutePolicy::kSpray:
+      return "spray";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr std::uint64_t kMaxPaths = std::numeric_limits<std::uint64_t>::max();
+
+std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
+  return a > kMaxPaths - b ? kMaxPaths : a + b;
+}
+
+// Hop distances from `source` in a small undirected graph, 0xff where
+// unreachable (or 255 hops away, which no cluster has).
+template <typename Graph>
+std::vector<std::uint8_t> bfs_distances(const Graph& g, std::size_t source) {
+  std::vector<int> d(boost::num_vertices(g), -1);
+  d[source] = 0;
+  boost::breadth_first_search(
+      g, boost::vertex(source, g),
+      boost::visitor(boost::make_bfs_visitor(boost::record_distances(
+          boost::make_iterator_property_map(d.begin(), boost::get(boost::vertex_index, g)),
+          boost::on_tree_edge()))));
+  std::vector<std::uint8_t> out(d.size());
+  for (std::size_t i = 0; i < d.size(); ++i)
+    out[i] = d[i] < 0 || d[i] >= 0xff ? 0xff : static_cast<std::uint8_t>(d[i]);
+  return out;
+}
+
+}  // namespace
+
+std::size_t Router::Dag::bytes() const {
+  return sizeof(Dag) + nodes.capacity() * sizeof(Node) + children.capacity() * sizeof(Child) +
+         64;  // list and hash-map node overhead
+}
+
+Router::Router(const Topology& topo) : topo_(topo) {
+  index_adjacency();
+  index_fabric();
+  index_servers();
+  const std::size_t n = topo_.vertex_count();
+  memo_stamp_.assign(n, 0);
+  memo_dist_.assign(n, kFar);
+  node_stamp_.assign(n, 0);
+  node_index_.assign(n, 0);
+}
+
+// ---- indexing ---------------------------------------------------------------
+
+// The distances inside a server from its signature: the vertex count, then
+// the internal links as pairs of local indices.
+Router::Shape Router::make_shape(const std::vector<std::uint32_t>& signature) {
+  const std::uint32_t size = signature[0];
+  boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS> local(size);
+  for (std::size_t i = 1; i + 1 < signature.size(); i += 2)
+    boost::add_edge(signature[i], signature[i + 1], local);
+  Shape shape;
+  shape.size = size;
+  shape.dist.reserve(std::size_t{size} * size);
+  for (std::uint32_t a = 0; a < size; ++a) {
+    const std::vector<std::uint8_t> row = bfs_distances(local, a);
+    shape.dist.insert(shape.dist.end(), row.begin(), row.end());
+  }
+  return shape;
+}
+
+void Router::index_adjacency() {
+  const Topology::Graph& g = topo_.graph();
+  const std::size_t n = boost::num_vertices(g);
+  arc_begin_.assign(n + 1, 0);
+  arcs_.reserve(2 * boost::num_edges(g));
+  for (Vertex v = 0; v < n; ++v) {
+    arc_begin_[v] = static_cast<std::uint32_t>(arcs_.size());
+    for (auto [e, end] = boost::out_edges(v, g); e != end; ++e) {
+      const Vertex w = boost::target(*e, g);
+      const LinkId forward = g[*e].forward;
+      // `forward` runs from the vertex the link was added from.
+      const LinkId out = topo_.link_source(forward) == v ? forward : Topology::reverse(forward);
+      arcs_.push_back(Arc{static_cast<std::uint32_t>(w), out});
+    }
+  }
+  arc_begin_[n] = static_cast<std::uint32_t>(arcs_.size());
+}
+
+void Router::index_fabric() {
+  const std::size_t n = topo_.vertex_count();
+  fabric_index_.assign(n, kNoServer);
+  for (Vertex v = 0; v < n; ++v) {
+    if (topo_.server_of(v) == kNoServer) {
+      fabric_index_[v] = static_cast<std::uint32_t>(fabric_vertex_.size());
+      fabric_vertex_.push_back(v);
+    }
+  }
+  fabric_graph_ = FabricGraph(fabric_vertex_.size());
+  for (std::size_t f = 0; f < fabric_vertex_.size(); ++f) {
+    const Vertex v = fabric_vertex_[f];
+    for (std::uint32_t a = arc_begin_[v]; a < arc_begin_[v + 1]; ++a) {
+      const std::uint32_t g = fabric_index_[arcs_[a].to];
+      if (g != kNoServer && f < g)
+        boost::add_edge(f, g, fabric_graph_);
+    }
+  }
+  fabric_dist_.resize(fabric_vertex_.size());
+}
+
+void Router::index_servers() {
+  const std::vector<Server>& servers = topo_.servers();
+  port_begin_.assign(servers.size() + 1, 0);
+  std::map<std::vector<std::uint32_t>, std::uint32_t> shape_ids;
+  for (std::uint32_t s = 0; s < servers.size(); ++s) {
+    port_begin_[s] = static_cast<std::uint32_t>(ports_.size());
+    const Server& server = servers[s];
+    // Servers built from one template share a shape: their internal links,
+    // in local numbering, are identical.
+    std::vector<std::uint32_t> signature{static_cast<std::uint32_t>(server.last - server.first)};
+    for (Vertex v = server.first; v < server.last; ++v) {
+      const auto local = static_cast<std::uint32_t>(v - server.first);
+      for (std::uint32_t a = arc_begin_[v]; a < arc_begin_[v + 1]; ++a) {
+        const Vertex w = arcs_[a].to;
+        if (fabric_index_[w] != kNoServer) {
+          ports_.push_back(Port{local, fabric_index_[w]});
+        } else if (topo_.server_of(w) == s && v < w) {
+          signature.push_back(local);
+          signature.push_back(static_cast<std::uint32_t>(w - server.first));
+        }
+      }
+    }
+    auto [it, added] = shape_ids.try_emplace(signature, static_cast<std::uint32_t>(shapes_.size()));
+    if (added)
+      shapes_.push_back(make_shape(signature));
+    server_shape_.push_back(it->second);
+  }
+  port_begin_[servers.size()] = static_cast<std::uint32_t>(ports_.size());
+}
+
+const std::vector<std::uint8_t>& Router::fabric_column(std::uint32_t fabric) {
+  std::vector<std::uint8_t>& column = fabric_dist_[fabric];
+  if (column.empty())
+    column = bfs_distances(fabric_graph_, fabric);
+  return column;
+}
+
+// ---- distances --------------------------------------------------------------
+
+Router::Target Router::make_target(Vertex dst) {
+  Target t;
+  t.dst = dst;
+  t.server = topo_.server_of(dst);
+  if (t.server == kNoServer) {
+    t.entries.push_back(Entry{fabric_index_[dst], 0});
+    return t;
+  }
+  const Server& server = topo_.servers()[t.server];
+  t.local = static_cast<std::uint32_t>(dst - server.first);
+  const Shape& shape = shapes_[server_shape_[t.server]];
+  for (std::uint32_t p = port_begin_[t.server]; p < port_begin_[t.server + 1]; ++p) {
+    const std::uint8_t inside = shape.at(ports_[p].local, t.local);
+    if (inside == kFar8)
+      continue;
+    const auto cost = static_cast<std::uint16_t>(inside + 1);
+    auto same = std::find_if(t.entries.begin(), t.entries.end(),
+                             [&](const Entry& e) { return e.fabric == ports_[p].fabric; });
+    if (same == t.entries.end())
+      t.entries.push_back(Entry{ports_[p].fabric, cost});
+    else
+      same->cost = std::min(same->cost, cost);
+  }
+  return t;
+}
+
+std::uint16_t Router::dist(Vertex v, const Target& t) {
+  if (memo_stamp_[v] == stamp_)
+    return memo_dist_[v];
+  std::uint32_t best = kFar;
+  const std::uint32_t s = topo_.server_of(v);
+  if (s == kNoServer) {
+    const std::uint32_t f = fabric_index_[v];
+    for (const Entry& e : t.entries) {
+      const std::uint8_t hops = fabric_column(e.fabric)[f];
+      if (hops != kFar8)
+        best = std::min<std::uint32_t>(best, hops + e.cost);
+    }
+  } else {
+    const Shape& shape = shapes_[server_shape_[s]];
+    const auto local = static_cast<std::uint32_t>(v - topo_.servers()[s].first);
+    if (s == t.server)
+      best = shape.at(local, t.local) == kFar8 ? kFar : shape.at(local, t.local);
+    for (std::uint32_t p = port_begin_[s]; p < port_begin_[s + 1]; ++p) {
+      const std::uint8_t inside = shape.at(local, ports_[p].local);
+      if (inside == kFar8)
+        continue;
+      const std::uint16_t onward = dist(fabric_vertex_[ports_[p].fabric], t);
+      if (onward != kFar)
+        best = std::min<std::uint32_t>(best, inside + 1u + onward);
+    }
+  }
+  memo_stamp_[v] = stamp_;
+  memo_dist_[v] = static_cast<std::uint16_t>(std::min<std::uint32_t>(best, kFar));
+  return memo_dist_[v];
+}
+
+bool Router::allowed(Vertex from, Vertex to, const Target& t) const {
+  const std::uint32_t a = topo_.server_of(from);
+  const std::uint32_t b = topo_.server_of(to);
+  if (a == b)
+    return true;
+  if (a == kNoServer)
+    return b == t.server;  // into a server only to reach the destination
+  return b == kNoServer;   // out of a server into the fabric; never server to server
+}
+
+// ---- path DAGs --------------------------------------------------------------
+
+void Router::next_stamp() {
+  if (++stamp_ == 0) {  // wrapped: forget every stamp
+    std::fill(memo_stamp_.begin(), memo_stamp_.end(), 0);
+    std::fill(node_stamp_.begin(), node_stamp_.end(), 0);
+    stamp_ = 1;
+  }
+}
+
+TopologyError Router::no_route(Vertex src, Vertex dst) const {
+  return TopologyError(
+      fmt::format("no route from `{}` to `{}`", topo_.vertex_name(src), topo_.vertex_name(dst)));
+}
+
+Router::Dag Router::build_dag(Vertex src, Vertex dst) {
+  next_stamp();
+  const Target t = make_target(dst);
+  if (dist(src, t) == kFar)
+    throw no_route(src, dst);
+  Dag d;
+  auto node_of = [&](Vertex v) {
+    if (node_stamp_[v] != stamp_) {
+      node_stamp_[v] = stamp_;
+      node_index_[v] = static_cast<std::uint32_t>(d.nodes.size());
+      d.nodes.push_back(Dag::Node{v, 0, 0, 0});
+    }
+    return node_index_[v];
+  };
+  node_of(src);
+  for (std::size_t i = 0; i < d.nodes.size(); ++i) {
+    const Vertex u = d.nodes[i].vertex;
+    const std::uint16_t du = dist(u, t);
+    const auto first = static_cast<std::uint32_t>(d.children.size());
+    if (u != dst) {
+      for (std::uint32_t a = arc_begin_[u]; a < arc_begin_[u + 1]; ++a) {
+        const Vertex w = arcs_[a].to;
+        if (allowed(u, w, t) && dist(w, t) + 1 == du)
+          d.children.push_back(Dag::Child{node_of(w), arcs_[a].link});
+      }
+    }
+    d.nodes[i].first = first;
+    d.nodes[i].count = static_cast<std::uint32_t>(d.children.size()) - first;
+  }
+  // Children come after their parents, so one backward pass counts paths.
+  for (std::size_t i = d.nodes.size(); i-- > 0;) {
+    Dag::Node& node = d.nodes[i];
+    if (node.vertex == dst) {
+      node.paths = 1;
+      continue;
+    }
+    for (std::uint32_t c = node.first; c < node.first + node.count; ++c)
+      node.paths = saturating_add(node.paths, d.nodes[d.children[c].node].paths);
+  }
+  d.nodes.shrink_to_fit();
+  d.children.shrink_to_fit();
+  return d;
+}
+
+const Router::Dag* Router::cached_dag(Vertex src, Vertex dst) {
+  const auto it = cache_index_.find(pair_key(src, dst));
+  if (it == cache_index_.end())
+    return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return &it->second->dag;
+}
+
+const Router::Dag& Router::dag(Vertex src, Vertex dst) {
+  if (const Dag* d = cached_dag(src, dst))
+    return *d;
+  const std::uint64_t key = pair_key(src, dst);
+  lru_.push_front(CacheEntry{key, build_dag(src, dst)});
+  cache_index_.emplace(key, lru_.begin());
+  cache_bytes_ += lru_.front().dag.bytes();
+  while (cache_bytes_ > topo_.routing().cache_bytes && lru_.size() > 1) {
+    cache_bytes_ -= lru_.back().dag.bytes();
+    cache_index_.erase(lru_.back().key);
+    lru_.pop_back();
+  }
+  return lru_.front().dag;
+}
+
+// ---- choosing paths ---------------------------------------------------------
+
+std::uint64_t Router::flow_hash(Vertex src, Vertex dst, std::uint64_t label,
+                                std::uint64_t chunk) const {
+  const RoutingOptions& o = topo_.routing();
+  std::uint64_t h = hash_combine(hash_combine(hash_combine(mix64(o.seed), src), dst), label);
+  if (o.policy != RoutePolicy::kPerFlow)
+    h = hash_combine(h, chunk);
+  return h;
+}
+
+Route Router::walk_hashed(const Dag& d, std::uint64_t hash) const {
+  Route r;
+  std::uint32_t i = 0;
+  while (d.nodes[i].count > 0) {
+    const Dag::Node& node = d.nodes[i];
+    // Each switch hashes with its own salt, as real switches are seeded
+    // differently; one shared hash would polarize the choice at every tier.
+    const std::uint32_t pick = hash_below(hash_combine(hash, node.vertex), node.count);
+    const Dag::Child& c = d.children[node.first + pick];
+    r.links.push_back(c.link);
+    r.latency += topo_.latency(c.link);
+    i = c.node;
+  }
+  return r;
+}
+
+Route Router::walk_indexed(const Dag& d, std::uint64_t index) const {
+  Route r;
+  std::uint32_t i = 0;
+  while (d.nodes[i].count > 0) {
+    const Dag::Node& node = d.nodes[i];
+    std::uint32_t c = node.first;
+    for (; c + 1 < node.first + node.count; ++c) {
+      const std::uint64_t below = d.nodes[d.children[c].node].paths;
+      if (index < below)
+        break;
+      index -= below;
+    }
+    r.links.push_back(d.children[c].link);
+    r.latency += topo_.latency(d.children[c].link);
+    i = d.children[c].node;
+  }
+  return r;
+}
+
+Route Router::walk_direct(Vertex src, Vertex dst, std::uint64_t hash) {
+  next_stamp();
+  const Target t = make_target(dst);
+  std::uint16_t du = dist(src, t);
+  if (du == kFar)
+    throw no_route(src, dst);
+  Route r;
+  r.links.reserve(du);
+  for (Vertex u = src; u != dst; --du) {
+    // The same candidates, in the same order, as the DAG's children, so the
+    // hashed choice matches walk_hashed() on a cached DAG.
+    candidates_.clear();
+    for (std::uint32_t a = arc_begin_[u]; a < arc_begin_[u + 1]; ++a) {
+      if (allowed(u, arcs_[a].to, t) && dist(arcs_[a].to, t) + 1 == du)
+        candidates_.push_back(arcs_[a]);
+    }
+    const auto n = static_cast<std::uint32_t>(candidates_.size());
+    const Arc& next = candidates_[hash_below(hash_combine(hash, u), n)];
+    r.links.push_back(next.link);
+    r.latency += topo_.latency(next.link);
+    u = next.to;
+  }
+  return r;
+}
+
+Route Router::route(Vertex src, Vertex dst, std::uint64_t flow_label, std::uint64_t chunk) {
+  if (src == dst)
+    return Route{};
+  const std::uint64_t hash = flow_hash(src, dst, flow_label, chunk);
+  // A cached DAG saves the distance lookups; without one, walking the
+  // distance tables costs about as much as building it, and caching a DAG
+  // per pair would thrash for all-to-all patterns on 16,384 GPUs.
+  if (const Dag* d = cached_dag(src, dst))
+    return walk_hashed(*d, hash);
+  return walk_direct(src, dst, hash);
+}
+
+std::vector<Route> Router::routes(Vertex src, Vertex dst, std::uint64_t flow_label,
+                                  std::uint64_t chunk) {
+  if (topo_.routing().policy != RoutePolicy::kSpray || src == dst)
+    return {route(src, dst, flow_label, chunk)};
+  const Dag& d = dag(src, dst);
+  const std::uint64_t total = d.nodes[0].paths;
+  const std::uint64_t n = std::min<std::uint64_t>(topo_.routing().spray_paths, total);
+  // Paths numbered in DAG order; n evenly spaced indices, rotated by the
+  // flow's hash so that different flows use different subsets.
+  const std::uint64_t offset = flow_hash(src, dst, flow_label, chunk) % total;
+  std::vector<Route> out;
+  out.reserve(n);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const auto step = static_cast<std::uint64_t>(static_cast<unsigned __int128>(i) * total / n);
+    out.push_back(walk_indexed(
+        d, static_cast<std::uint64_t>((static_cast<unsigned __int128>(offset) + step) % total)));
+  }
+  return out;
+}
+
+std::uint64_t Router::path_count(Vertex src, Vertex dst) {
+  if (src == dst)
+    return 1;
+  return dag(src, dst).nodes[0].paths;
+}
+
+}  // namespace stormsim::topo

@@ -1,0 +1,170 @@
+// Shortest-path ECMP routing over a Topology: equal-cost next hops from
+// distance tables, one path picked per flow (or chunk) by a seeded hash.
+#pragma once
+
+#include <boost/graph/adjacency_list.hpp>
+#include <cstdint>
+#include <list>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "sim/time.h"
+#include "topologies/ids.h"
+
+namespace stormsim::topo {
+
+class Topology;
+class TopologyError;
+
+// A path: its directed links in order and the sum of their latencies.
+struct Route {
+  std::vector<LinkId> links;
+  sim::Time latency;
+};
+
+// How a flow is spread over equal-cost paths.
+//  - per_flow: one path per (src, dst, flow label), as switches hashing the
+//    5-tuple do; different flows can collide on a link.
+//  - per_chunk: one path per chunk of a flow (flowlet or packet-spraying
+//    granularity chosen by the caller).
+//  - spray: ideal spraying; routes() gives up to spray_paths paths to be
+//    used as equal sub-flows.
+enum class RoutePolicy : std::uint8_t { kPerFlow, kPerChunk, kSpray };
+
+// "per_flow", "per_chunk", "spray".
+std::string_view policy_name(RoutePolicy policy);
+
+struct RoutingOptions {
+  RoutePolicy policy = RoutePolicy::kPerFlow;
+  std::uint64_t seed = 0;
+  std::uint32_t spray_paths = 8;
+  // Budget for cached path DAGs, kept per (src, dst) pair and evicted least
+  // recently used first.
+  std::size_t cache_bytes = std::size_t{64} << 20;
+};
+
+// The routing state of one Topology: a compact copy of its adjacency, the
+// distances inside each kind of server, hop distances between switches
+// (one table per destination switch, filled on first use: at most
+// switches^2 bytes), and an LRU cache of the equal-cost path DAGs of
+// (src, dst) pairs, built for path counts and spraying. A hashed route walks
+// a cached DAG when there is one and the distance tables otherwise (a few
+// microseconds on 16,384 GPUs); both make the same choices.
+//
+// Paths never pass through a server other than the source's and the
+// destination's: hosts do not forward. A distance to a destination is
+// therefore (inside the source server to one of its NIC ports) + (switch
+// hops) + (from a port of the destination server to the destination), so
+// switch-to-switch tables suffice and stay small for 16,384 GPUs.
+class Router {
+ public:
+  explicit Router(const Topology& topo);
+
+  Route route(Vertex src, Vertex dst, std::uint64_t flow_label, std::uint64_t chunk);
+  std::vector<Route> routes(Vertex src, Vertex dst, std::uint64_t flow_label, std::uint64_t chunk);
+  std::uint64_t path_count(Vertex src, Vertex dst);
+
+ private:
+  static constexpr std::uint16_t kFar = 0xffff;
+  static constexpr std::uint8_t kFar8 = 0xff;
+
+  struct Arc {
+    std::uint32_t to;
+    LinkId link;
+  };
+  // A server's port into the fabric: which local vertex, which switch.
+  struct Port {
+    std::uint32_t local;
+    std::uint32_t fabric;
+  };
+  // Hop distances between the vertices of one kind of server.
+  struct Shape {
+    std::uint32_t size = 0;
+    std::vector<std::uint8_t> dist;
+    std::uint8_t at(std::uint32_t a, std::uint32_t b) const { return dist[a * size + b]; }
+  };
+  // Where a path may enter the destination: a switch and the cost from it.
+  struct Entry {
+    std::uint32_t fabric;
+    std::uint16_t cost;
+  };
+  struct Target {
+    Vertex dst = 0;
+    std::uint32_t server = 0;
+    std::uint32_t local = 0;
+    std::vector<Entry> entries;
+  };
+  // Every shortest path from src to dst, as a DAG in BFS order (children
+  // after parents), with the number of paths below each node.
+  struct Dag {
+    struct Node {
+      Vertex vertex;
+      std::uint32_t first;
+      std::uint32_t count;
+      std::uint64_t paths;
+    };
+    struct Child {
+      std::uint32_t node;
+      LinkId link;
+    };
+    std::vector<Node> nodes;
+    std::vector<Child> children;
+    std::size_t bytes() const;
+  };
+  struct CacheEntry {
+    std::uint64_t key;
+    Dag dag;
+  };
+  using FabricGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS>;
+
+  void index_adjacency();
+  void index_fabric();
+  void index_servers();
+  static Shape make_shape(const std::vector<std::uint32_t>& signature);
+  const std::vector<std::uint8_t>& fabric_column(std::uint32_t fabric);
+
+  Target make_target(Vertex dst);
+  std::uint16_t dist(Vertex v, const Target& t);
+  bool allowed(Vertex from, Vertex to, const Target& t) const;
+  void next_stamp();
+  TopologyError no_route(Vertex src, Vertex dst) const;
+  Dag build_dag(Vertex src, Vertex dst);
+  const Dag* cached_dag(Vertex src, Vertex dst);
+  const Dag& dag(Vertex src, Vertex dst);
+  static std::uint64_t pair_key(Vertex src, Vertex dst) {
+    return (static_cast<std::uint64_t>(src) << 32) | dst;
+  }
+  std::uint64_t flow_hash(Vertex src, Vertex dst, std::uint64_t label, std::uint64_t chunk) const;
+  Route walk_hashed(const Dag& d, std::uint64_t hash) const;
+  Route walk_direct(Vertex src, Vertex dst, std::uint64_t hash);
+  Route walk_indexed(const Dag& d, std::uint64_t index) const;
+
+  const Topology& topo_;
+  // Adjacency in CSR form: arcs of v are arcs_[arc_begin_[v] .. arc_begin_[v+1]).
+  std::vector<std::uint32_t> arc_begin_;
+  std::vector<Arc> arcs_;
+  // Switches ("fabric" vertices: not in a server), densely numbered.
+  std::vector<std::uint32_t> fabric_index_;
+  std::vector<Vertex> fabric_vertex_;
+  FabricGraph fabric_graph_;
+  std::vector<std::vector<std::uint8_t>> fabric_dist_;  // column per switch, lazily
+  // Servers: shape and ports.
+  std::vector<Shape> shapes_;
+  std::vector<std::uint32_t> server_shape_;
+  std::vector<std::uint32_t> port_begin_;
+  std::vector<Port> ports_;
+  // Distances to the current target, memoized per DAG build.
+  std::vector<std::uint32_t> memo_stamp_;
+  std::vector<std::uint16_t> memo_dist_;
+  std::vector<std::uint32_t> node_stamp_;
+  std::vector<std::uint32_t> node_index_;
+  std::uint32_t stamp_ = 0;
+  std::vector<Arc> candidates_;  // scratch for walk_direct
+  // LRU cache of DAGs keyed by (src, dst).
+  std::list<CacheEntry> lru_;
+  std::unordered_map<std::uint64_t, std::list<CacheEntry>::iterator> cache_index_;
+  std::size_t cache_bytes_ = 0;
+};
+
+}  // namespace stormsim::topo
