@@ -140,6 +140,44 @@ TEST_CASE("Events run in time order, ties in scheduling order", "[engine]") {
   }
 }
 
+TEST_CASE("Instant-end callbacks run after every event of their instant", "[engine]") {
+  using namespace stormsim::sim::literals;
+  Engine e;
+  std::vector<std::string> log;
+  const int owner = 0;
+  e.schedule_at(1_ms, [&] {
+    log.push_back("a");
+    e.at_instant_end(&owner, [&] {
+      log.push_back(fmt::format("end@{}", e.now()));
+      // Work it schedules for now runs before the clock moves, and another
+      // round of callbacks after it.
+      e.schedule_in(Time{}, [&] { log.push_back("late"); });
+      e.at_instant_end(&owner, [&] { log.push_back("end2"); });
+    });
+  });
+  e.schedule_at(1_ms, [&] { log.push_back("b"); });
+  e.schedule_at(2_ms, [&] { log.push_back("c"); });
+  e.run();
+  CHECK(log == std::vector<std::string>{"a", "b", "end@1ms", "late", "end2", "c"});
+
+  SECTION("forgotten callbacks do not run") {
+    log.clear();
+    e.schedule_in(1_ms, [&] {
+      e.at_instant_end(&owner, [&] { log.push_back("never"); });
+      e.forget_instant_end(&owner);
+    });
+    e.run();
+    CHECK(log.empty());
+  }
+  SECTION("run_until runs them before stopping at its limit") {
+    log.clear();
+    e.schedule_in(1_ms, [&] { e.at_instant_end(&owner, [&] { log.push_back("end"); }); });
+    e.schedule_in(5_ms, [&] { log.push_back("after"); });
+    e.run_until(e.now() + 1_ms);
+    CHECK(log == std::vector<std::string>{"end"});
+  }
+}
+
 TEST_CASE("Scheduling in the past throws", "[engine]") {
   Engine engine;
   engine.schedule_at(10_ms, [] {});
