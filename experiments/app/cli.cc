@@ -9,12 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "experiments/app/calibration_commands.h"
 #include "experiments/app/catalogue.h"
 #include "experiments/app/progress.h"
-#include "experiments/app/result_file.h"
 #include "experiments/app/run_scenario.h"
 #include "experiments/app/topo_command.h"
 #include "models/simulation.h"
+#include "sim/atomic_file.h"
 #include "sim/config/error.h"
 #include "sim/units.h"
 
@@ -60,7 +61,7 @@ int command_run(const Options& o, std::ostream& out) {
                                         ? std::filesystem::path("stormsim-out") / sim.name()
                                         : std::filesystem::path(o.out_dir);
   const std::filesystem::path result = dir / "result.json";
-  write_file_atomically(result, result_document(sim, o.source).dump(2) + "\n");
+  sim::write_file_atomically(result, result_document(sim, o.source).dump(2) + "\n");
   if (!o.quiet) {
     out << fmt::format("scenario {}: simulated {} in {} events (seed {})\n", sim.name(),
                        sim.end_time(), sim.events_processed(), sim.seed());
@@ -107,6 +108,10 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   TopoOptions topo_options;
   CLI::App* topo_cmd = add_topo_command(app, topo_options);
 
+  CLI::App* probe_cmd = add_probe_command(app);
+  CalibrateOptions calibrate_options;
+  CLI::App* calibrate_cmd = add_calibrate_command(app, calibrate_options);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -126,13 +131,17 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       return print_catalogue(o.type, out);
     if (*topo_cmd)
       return command_topo(topo_options, out);
+    if (*probe_cmd)
+      return command_probe(*probe_cmd, out, err);
+    if (*calibrate_cmd)
+      return command_calibrate(calibrate_options, out);
   } catch (const sim::config::ConfigError& e) {
     err << "stormsim: error: " << e.what() << "\n";
     return kInputError;
   } catch (const sim::units::UnitError& e) {
     err << "stormsim: error: " << e.what() << "\n";
     return kInputError;
-  } catch (const OutputError& e) {
+  } catch (const sim::OutputError& e) {
     err << "stormsim: error: " << e.what() << "\n";
     return kInputError;
   } catch (const sim::SimulationError& e) {

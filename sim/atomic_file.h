@@ -1,11 +1,12 @@
-// Atomic file output: a reader never sees a half-written result.
+// Atomic file output: a reader never sees a half-written result or probe
+// document.
 #pragma once
 
 #include <filesystem>
 #include <stdexcept>
 #include <string_view>
 
-namespace stormsim::app {
+namespace stormsim::sim {
 
 // The output could not be written (a bad -o directory, a full disk).
 class OutputError : public std::runtime_error {
@@ -18,4 +19,4 @@ class OutputError : public std::runtime_error {
 // directory if needed. Throws OutputError naming the path on failure.
 void write_file_atomically(const std::filesystem::path& path, std::string_view contents);
 
-}  // namespace stormsim::app
+}  // namespace stormsim::sim

@@ -1,4 +1,4 @@
-#include "experiments/app/result_file.h"
+#include "sim/atomic_file.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <system_error>
 
-namespace stormsim::app {
+namespace stormsim::sim {
 namespace {
 
 [[noreturn]] void fail(const std::filesystem::path& path, const char* what, int err) {
@@ -60,4 +60,4 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
   }
 }
 
-}  // namespace stormsim::app
+}  // namespace stormsim::sim
