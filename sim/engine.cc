@@ -109,9 +109,14 @@ void Engine::throw_if_failed() {
 void Engine::run_instant_end() {
   // Swap out first: a callback may register more, which run in the next round.
   instant_end_running_.swap(instant_end_);
-  for (InstantEnd& e : instant_end_running_) {
-    if (e.owner != nullptr)  // forgotten while this round ran
-      e.fn();
+  try {
+    for (InstantEnd& e : instant_end_running_) {
+      if (e.owner != nullptr)  // forgotten while this round ran
+        e.fn();
+    }
+  } catch (...) {
+    instant_end_running_.clear();
+    throw;
   }
   instant_end_running_.clear();
 }

@@ -11,6 +11,13 @@ FlowSystem::FlowSystem(Engine& engine) : engine_(engine) {}
 
 FlowSystem::~FlowSystem() {
   engine_.forget_instant_end(this);
+  while (waiting_ != nullptr) {
+    Transfer* t = waiting_;
+    t->stop_waiting();
+    engine_.cancel(t->wake_);
+    t->wake_ = {};
+    t->state_ = Transfer::State::kOrphaned;
+  }
   for (Active& a : active_) {
     if (a.owner == nullptr)
       continue;
@@ -142,6 +149,7 @@ void FlowSystem::restore(ConstraintId c) {
 FlowSystem::Transfer::Transfer(FlowSystem& fs, std::span<const ConstraintId> path, Bytes bytes,
                                TransferOptions options)
     : fs_(&fs),
+      engine_(&fs.engine_),
       path_size_(static_cast<std::uint32_t>(path.size())),
       bytes_(bytes),
       options_(options) {
@@ -163,8 +171,11 @@ FlowSystem::Transfer::Transfer(FlowSystem& fs, std::span<const ConstraintId> pat
 FlowSystem::Transfer::~Transfer() {
   switch (state_) {
     case State::kLatency:
+      stop_waiting();
+      engine_->cancel(wake_);
+      break;
     case State::kAborted:
-      fs_->engine_.cancel(wake_);
+      engine_->cancel(wake_);
       break;
     case State::kFlowing:
       fs_->drop(flow_);
@@ -182,10 +193,33 @@ std::int64_t FlowSystem::Transfer::first_failed() const {
   return -1;
 }
 
+void FlowSystem::Transfer::set_aborted(ConstraintId c) {
+  state_ = State::kAborted;
+  failed_at_ = c;
+  error_ = fs_->failure_message(c);
+}
+
+void FlowSystem::Transfer::wait_latency() {
+  state_ = State::kLatency;
+  next_ = fs_->waiting_;
+  if (next_ != nullptr)
+    next_->prev_ = this;
+  fs_->waiting_ = this;
+}
+
+void FlowSystem::Transfer::stop_waiting() {
+  if (prev_ != nullptr)
+    prev_->next_ = next_;
+  else
+    fs_->waiting_ = next_;
+  if (next_ != nullptr)
+    next_->prev_ = prev_;
+  prev_ = next_ = nullptr;
+}
+
 bool FlowSystem::Transfer::await_ready() {
   if (const std::int64_t c = first_failed(); c >= 0) {
-    state_ = State::kAborted;
-    failed_at_ = static_cast<ConstraintId>(c);
+    set_aborted(static_cast<ConstraintId>(c));
     return true;
   }
   if (bytes_.value() == 0 && options_.latency == Time{}) {
@@ -197,14 +231,13 @@ bool FlowSystem::Transfer::await_ready() {
 
 void FlowSystem::Transfer::await_suspend(std::coroutine_handle<> h) {
   handle_ = h;
-  Engine& engine = fs_->engine_;
   if (options_.latency > Time{}) {
-    state_ = State::kLatency;
-    wake_ = engine.schedule_in(options_.latency, [this] {
+    wait_latency();
+    wake_ = engine_->schedule_in(options_.latency, [this] {
       wake_ = {};
+      stop_waiting();
       if (const std::int64_t c = first_failed(); c >= 0) {
-        state_ = State::kAborted;
-        failed_at_ = static_cast<ConstraintId>(c);
+        set_aborted(static_cast<ConstraintId>(c));
         handle_.resume();
       } else if (bytes_.value() == 0) {
         state_ = State::kDone;
@@ -219,10 +252,9 @@ void FlowSystem::Transfer::await_suspend(std::coroutine_handle<> h) {
 }
 
 void FlowSystem::Transfer::abort_later(ConstraintId c) {
-  state_ = State::kAborted;
-  failed_at_ = c;
+  set_aborted(c);
   // Not resumed inline: fail() may be running inside another process.
-  wake_ = fs_->engine_.schedule_in(Time{}, [this] {
+  wake_ = engine_->schedule_in(Time{}, [this] {
     wake_ = {};
     handle_.resume();
   });
@@ -230,7 +262,7 @@ void FlowSystem::Transfer::abort_later(ConstraintId c) {
 
 void FlowSystem::Transfer::await_resume() const {
   if (state_ == State::kAborted)
-    throw TransferAborted(failed_at_, fs_->failure_message(failed_at_));
+    throw TransferAborted(failed_at_, error_);
 }
 
 }  // namespace stormsim::sim::flow

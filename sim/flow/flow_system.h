@@ -58,8 +58,8 @@ struct TransferOptions {
 class FlowSystem {
  public:
   explicit FlowSystem(Engine& engine);
-  // Transfers still running are orphaned: their processes stay suspended
-  // until the engine shuts down.
+  // Transfers still waiting or flowing are orphaned: their processes stay
+  // suspended until the engine shuts down.
   ~FlowSystem();
   FlowSystem(const FlowSystem&) = delete;
   FlowSystem& operator=(const FlowSystem&) = delete;
@@ -128,6 +128,7 @@ class FlowSystem {
   std::vector<Active> active_;     // by FlowId::index
   std::vector<Account> accounts_;  // by ConstraintId
   bool solve_pending_ = false;
+  Transfer* waiting_ = nullptr;  // transfers in their latency phase
 };
 
 class FlowSystem::Transfer {
@@ -146,8 +147,11 @@ class FlowSystem::Transfer {
   friend class FlowSystem;
   enum class State { kIdle, kLatency, kFlowing, kDone, kAborted, kOrphaned };
 
-  void resume_now();
   void abort_later(ConstraintId c);
+  void set_aborted(ConstraintId c);
+  // The latency phase: listed so that a dying FlowSystem can orphan it.
+  void wait_latency();
+  void stop_waiting();
   // The first failed constraint on the path, or -1.
   std::int64_t first_failed() const;
 
@@ -157,6 +161,7 @@ class FlowSystem::Transfer {
   }
 
   FlowSystem* fs_;
+  Engine* engine_;
   // Paths are short (NIC, a few switch ports, NIC): kept inline, no allocation.
   std::array<ConstraintId, 8> path_inline_;
   std::vector<ConstraintId> path_heap_;
@@ -168,6 +173,9 @@ class FlowSystem::Transfer {
   EventId wake_;  // end of latency, or an abort's wake-up
   FlowId flow_;
   ConstraintId failed_at_ = 0;
+  std::string error_;  // set on abort, so it outlives the FlowSystem
+  Transfer* prev_ = nullptr;
+  Transfer* next_ = nullptr;
 };
 
 inline FlowSystem::Transfer FlowSystem::transfer(std::span<const ConstraintId> path, Bytes bytes,

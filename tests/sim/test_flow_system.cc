@@ -250,3 +250,32 @@ TEST_CASE("usage integrates each constraint's load and bottleneck time") {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_CASE("a FlowSystem destroyed first orphans its transfers safely") {
+  Engine engine;
+  Time done{};
+  std::string error;
+  Time aborted_at{};
+  {
+    FlowSystem fs(engine);
+    const ConstraintId link = fs.add_constraint(BytesPerSec(1e9), "link");
+    // One waiting out its latency, one flowing, one aborted but not yet
+    // resumed when the FlowSystem goes.
+    engine.spawn(send(fs, {link}, Bytes(1e9), done, {.latency = 1_s}));
+    engine.spawn(send(fs, {link}, Bytes(1e9), done));
+    engine.run_until(100_ms);
+    const ConstraintId other = fs.add_constraint(BytesPerSec(1e9), "other");
+    engine.spawn(send_or_abort(fs, {other}, Bytes(1e9), aborted_at, error));
+    engine.schedule_at(200_ms, [&] { fs.fail(other); });
+    engine.run_until(200_ms);
+  }
+  engine.run();  // nothing left to wake into a dead FlowSystem
+  CHECK(done == Time{});
+  CHECK(error == "transfer aborted: `other` failed");
+  CHECK(aborted_at == 200_ms);
+  engine.shutdown();
+}
+
+}  // namespace
