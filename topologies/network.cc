@@ -30,7 +30,11 @@ sim::Task<void> Network::transfer(Vertex src, Vertex dst, sim::Bytes bytes,
                                   NetworkTransferOptions options) {
   const std::uint64_t label = options.flow_label != 0 ? options.flow_label : ++next_label_;
   std::vector<Route> routes = topo_.routes(src, dst, label, options.chunk);
-  const sim::Bytes share = bytes / static_cast<double>(routes.size());
+  // Sprayed parts together weigh, and may go, as much as one flow would.
+  const double k = static_cast<double>(routes.size());
+  const sim::Bytes share = bytes / k;
+  const sim::flow::TransferOptions part{
+      .latency = {}, .weight = options.weight / k, .max_rate = options.max_rate / k};
   std::vector<sim::Task<void>> parts;
   parts.reserve(routes.size());
   for (const Route& r : routes) {
@@ -38,9 +42,9 @@ sim::Task<void> Network::transfer(Vertex src, Vertex dst, sim::Bytes bytes,
     path.reserve(r.links.size());
     for (LinkId l : r.links)
       path.push_back(constraint(l));
-    parts.push_back(
-        move_along(flows_, std::move(path), share,
-                   {.latency = r.latency, .weight = options.weight, .max_rate = options.max_rate}));
+    sim::flow::TransferOptions o = part;
+    o.latency = r.latency;
+    parts.push_back(move_along(flows_, std::move(path), share, o));
   }
   if (parts.size() == 1)
     co_await parts.front();

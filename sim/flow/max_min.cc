@@ -271,7 +271,14 @@ void MaxMinSolver::freeze(std::uint32_t f, double rate) {
 }
 
 bool MaxMinSolver::solve_round() {
-  ++epoch_;
+  if (++epoch_ == 0) {
+    // Wrapped after 2^32 rounds: old stamps could match again.
+    for (Hot& k : hot_)
+      k.epoch = 0;
+    for (Flow& f : flows_)
+      f.epoch = 0;
+    epoch_ = 1;
+  }
   ++stats_.rounds;
   region_flows_.clear();
   touched_.clear();

@@ -166,3 +166,29 @@ TEST_CASE("the dev cluster: a GPU writes to a storage drive at the narrowest lin
 }
 
 }  // namespace
+
+namespace {
+
+TEST_CASE("a sprayed transfer weighs as one flow against an unsprayed one") {
+  // Both leave server 0's NIC: spraying must not win it by numbers.
+  const Topology t = test::fat_tree(4, "routing: {policy: spray, spray_paths: 4}\n");
+  Engine engine;
+  FlowSystem flows(engine);
+  Network net(flows, t);
+  // Server 1 is under the same edge switch (one path); server 15 is in
+  // another pod (4 sprayed parts).
+  const Vertex a = nic(t, 0), b = nic(t, 15), c = nic(t, 1);
+  REQUIRE(t.routes(a, b, 1).size() == 4);
+  REQUIRE(t.routes(a, c, 1).size() == 1);
+  Time t_spray{}, t_local{};
+  engine.spawn(send(net, a, b, Bytes(1e9), t_spray));
+  engine.spawn(send(net, a, c, Bytes(1e9), t_local));
+  engine.run();
+  // Each gets half of the NIC, so each takes about as long as 2 GB alone
+  // (the latencies differ by a few hops, hence the tolerance).
+  const double both = lone_time(t, t.route(a, c, 1), 2e9).seconds();
+  CHECK(t_local.seconds() == Approx(both).epsilon(1e-3));
+  CHECK(t_spray.seconds() == Approx(both).epsilon(1e-3));
+}
+
+}  // namespace
