@@ -125,8 +125,9 @@ class MaxMinSolver {
     Load load = 0;
     std::vector<Elem> elems;
   };
-  // What a solve touches per constraint, kept apart and small (40 bytes) so
-  // that the filling loop's random accesses cost one cache line each.
+  // What a solve touches per constraint, kept apart and small (40 bytes,
+  // where the whole constraint would be ~100) so that the filling loop's
+  // random accesses pull in as few cache lines as possible.
   struct Hot {
     std::uint32_t epoch = 0;  // the scratch below is valid while it is the solver's
     std::uint32_t unfrozen = 0;
