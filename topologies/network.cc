@@ -39,11 +39,12 @@ sim::Task<void> Network::transfer(Vertex src, Vertex dst, sim::Bytes bytes,
   parts.reserve(routes.size());
   for (const Route& r : routes) {
     std::vector<sim::flow::ConstraintId> path;
-    path.reserve(r.links.size());
+    path.reserve(r.links.size() + options.extra.size());
     for (LinkId l : r.links)
       path.push_back(constraint(l));
+    path.insert(path.end(), options.extra.begin(), options.extra.end());
     sim::flow::TransferOptions o = part;
-    o.latency = r.latency;
+    o.latency = r.latency + options.extra_latency;
     parts.push_back(move_along(flows_, std::move(path), share, o));
   }
   if (parts.size() == 1)

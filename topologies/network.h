@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <span>
 
 #include "sim/flow/flow_system.h"
 #include "sim/quantity.h"
@@ -33,6 +34,11 @@ struct NetworkTransferOptions {
   std::uint64_t chunk = 0;
   double weight = 1.0;
   sim::BytesPerSec max_rate{std::numeric_limits<double>::infinity()};
+  // Constraints outside the topology that the bytes also cross (a drive's
+  // media, a host's CPU), appended to every route's path, and latency added
+  // to the route's (a request's overhead, a drive's access time).
+  std::span<const sim::flow::ConstraintId> extra = {};
+  sim::Time extra_latency{};
 };
 
 class Network {
