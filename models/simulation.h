@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "models/cluster.h"
 #include "models/component.h"
 #include "sim/config/node.h"
 #include "sim/config/params.h"
@@ -31,6 +32,13 @@ class Simulation {
   std::uint64_t events_processed() const { return engine_.events_processed(); }
   sim::Time end_time() const { return engine_.now(); }
   const std::vector<std::unique_ptr<Component>>& components() const { return components_; }
+
+  // The scenario's cluster (its `topology:`), or nullptr without one.
+  Cluster* cluster() { return cluster_.get(); }
+  const Cluster* cluster() const { return cluster_.get(); }
+  // The cluster, or a ConfigError at `key` of `params` saying the scenario
+  // needs a `topology:`.
+  Cluster& cluster(const sim::config::Params& params, std::string_view key);
 
   // Runs until the scenario's duration.
   void run();
@@ -61,12 +69,18 @@ class Simulation {
   std::string no_such_component(std::string_view name) const;
   std::string type_of(const Component& c) const;
   void build_components(const sim::config::Node& list);
+  void build_cluster(const sim::config::Node& topology);
+  void bind_devices();
+  void add_component(const std::string& name, const std::string& type,
+                     const sim::config::Node& entry, const std::string& path);
 
+  sim::config::Location root_location_;
   std::string name_;
   std::string description_;
   sim::Time duration_;
   sim::config::Params settings_;
   sim::Engine engine_;
+  std::unique_ptr<Cluster> cluster_;  // before the components: they refer to it
   std::vector<std::unique_ptr<Component>> components_;
   std::vector<std::string> types_;
   std::vector<nlohmann::json> component_inputs_;

@@ -101,7 +101,7 @@ TEST_CASE("bad input exits with 2 and names file, line and key", "[cli][errors]"
       {"unknown_type.yaml", {"unknown_type.yaml:4:11", "type", "did you mean `station`?"}},
       {"bad_reference.yaml", {"bad_reference.yaml:5:13", "target", "did you mean `drive`?"}},
       {"duplicate_name.yaml", {"duplicate_name.yaml:5:11", "components.drive.name", "already"}},
-      {"missing_type.yaml", {"missing_type.yaml:3:5", "type", "known types: source, station"}},
+      {"missing_type.yaml", {"missing_type.yaml:3:5", "type", "known types: ", "source, station"}},
   };
   for (const Case& c : cases) {
     for (const char* command : {"run", "check"}) {
