@@ -11,6 +11,7 @@
 
 #include "experiments/app/calibration_commands.h"
 #include "experiments/app/catalogue.h"
+#include "experiments/app/fit_commands.h"
 #include "experiments/app/progress.h"
 #include "experiments/app/run_scenario.h"
 #include "experiments/app/topo_command.h"
@@ -111,6 +112,10 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   CLI::App* probe_cmd = add_probe_command(app);
   CalibrateOptions calibrate_options;
   CLI::App* calibrate_cmd = add_calibrate_command(app, calibrate_options);
+  FitOptions fit_options;
+  CLI::App* fit_cmd = add_fit_command(app, fit_options);
+  ValidateCommandOptions validate_options;
+  CLI::App* validate_cmd = add_validate_command(app, validate_options);
 
   try {
     app.parse(argc, argv);
@@ -135,6 +140,10 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       return command_probe(*probe_cmd, out, err);
     if (*calibrate_cmd)
       return command_calibrate(calibrate_options, out);
+    if (*fit_cmd)
+      return command_fit(fit_options, out);
+    if (*validate_cmd)
+      return command_validate(validate_options, out);
   } catch (const sim::config::ConfigError& e) {
     err << "stormsim: error: " << e.what() << "\n";
     return kInputError;
