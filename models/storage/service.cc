@@ -89,15 +89,17 @@ FileId StorageService::id_of(const std::string& path) const {
   return it->second;
 }
 
-void StorageService::count_network(topo::Vertex src, topo::Vertex dst, double bytes) {
+void StorageService::count_network(topo::Vertex src, topo::Vertex dst, double bytes, Path path) {
   const topo::Topology& t = cluster_->topology();
   const std::uint32_t from = t.server_of(src), to = t.server_of(dst);
   if (from == to)
     return;
-  if (to != topo::kNoServer && is_server_[to])
-    network_in_ += bytes;
-  else
-    network_out_ += bytes;
+  // A generic move is on the write path when it goes to a server of the
+  // service (a client's data, a replica forwarded); drive reads and moves
+  // out to clients are the read path.
+  if (path == Path::kAny)
+    path = to != topo::kNoServer && is_server_[to] ? Path::kWrite : Path::kRead;
+  (path == Path::kWrite ? network_in_ : network_out_) += bytes;
 }
 
 FileId StorageService::add_file(const std::string& path, std::uint64_t placement) {
@@ -139,20 +141,20 @@ void StorageService::count(Op op, sim::Time started, sim::Bytes bytes) {
 
 sim::Task<void> StorageService::move(topo::Vertex src, topo::Vertex dst, sim::Bytes bytes,
                                      MoveOptions options) {
-  count_network(src, dst, bytes.value());
+  count_network(src, dst, bytes.value(), Path::kAny);
   co_await cluster_->move(src, dst, bytes, options);
 }
 
 sim::Task<void> StorageService::write_drive(topo::Vertex src, std::pair<Nvme*, std::uint32_t> d,
                                             sim::Bytes bytes, IoShape shape, MoveOptions options) {
-  count_network(src, d.first->vertex(d.second), bytes.value());
+  count_network(src, d.first->vertex(d.second), bytes.value(), Path::kWrite);
   drive_written_ += bytes.value();
   co_await d.first->write_from(src, d.second, bytes, shape, options);
 }
 
 sim::Task<void> StorageService::read_drive(topo::Vertex dst, std::pair<Nvme*, std::uint32_t> d,
                                            sim::Bytes bytes, IoShape shape, MoveOptions options) {
-  count_network(d.first->vertex(d.second), dst, bytes.value());
+  count_network(d.first->vertex(d.second), dst, bytes.value(), Path::kRead);
   drive_read_ += bytes.value();
   co_await d.first->read_to(dst, d.second, bytes, shape, options);
 }

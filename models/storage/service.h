@@ -179,7 +179,8 @@ class StorageService : public Component {
   // and away from them (reads, responses).
   double network_in_ = 0, network_out_ = 0, drive_written_ = 0, drive_read_ = 0;
   std::vector<bool> is_server_;  // by topology server index
-  void count_network(topo::Vertex src, topo::Vertex dst, double bytes);
+  enum class Path : std::uint8_t { kWrite, kRead, kAny };
+  void count_network(topo::Vertex src, topo::Vertex dst, double bytes, Path path);
 };
 
 }  // namespace stormsim::models::storage

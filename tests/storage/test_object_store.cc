@@ -128,7 +128,28 @@ Task<void> timed_put(ObjectStore& s3, Client c, Bytes bytes, Timed& t) {
   t.end = s3.cluster().engine().now();
 }
 
+Task<void> put_then_get(ObjectStore& s3, Client c, Bytes bytes) {
+  co_await s3.put(c, "obj/a", bytes);
+  co_await s3.get(c, "obj/a", Bytes(0), bytes);
+}
+
 }  // namespace
+
+TEST_CASE("reads through a gateway on a storage node are not write amplification",
+          "[storage][s3]") {
+  // Gateways on the two storage servers, EC 12+4 over 8 + 8 drives: a PUT
+  // carries the object to its gateway (1x) and 8 of its 16 fragments of 1/12
+  // to the other server (2/3x). The GET's fragments coming back to the
+  // gateway are read traffic, even though they land on a storage server.
+  auto sim = make("");
+  ObjectStore& s3 = store_of(*sim);
+  const double bytes = 768 * kMiB;
+  sim->engine().spawn(put_then_get(s3, client_on(*sim, "gpu-server-0", 0), Bytes(bytes)));
+  sim->run();
+  const auto m = sim->metrics()["s3"];
+  CHECK(m["network_amplification"].get<double>() == Approx(1.0 + 8.0 / 12.0));
+  CHECK(m["network_read_bytes"].get<double>() > bytes);
+}
 
 TEST_CASE("a prefix limited to 3,500 PUT/s caps small PUTs at that rate", "[storage][s3]") {
   // 400 clients PUT 4 KiB objects under one prefix for 4 s, retrying 503s

@@ -92,6 +92,13 @@ Task<void> create_then_write(StorageService& fs, Client c, std::string path, Byt
   t.end = fs.cluster().engine().now();
 }
 
+// Writes `path`, then reads it back.
+Task<void> write_then_read(StorageService& fs, Client c, std::string path, Bytes bytes) {
+  const FileId f = co_await fs.create(c, path);
+  co_await fs.write(c, f, Bytes(0), bytes);
+  co_await fs.read(c, f, Bytes(0), bytes);
+}
+
 Task<void> timed_create(StorageService& fs, Client c, std::string path, Timed& t) {
   t.start = fs.cluster().engine().now();
   t.file = co_await fs.create(c, path);
@@ -342,6 +349,20 @@ TEST_CASE("DAOS: erasure coding and replication amplify bytes as their schemes",
       CHECK(m["network_amplification"].get<double>() == Approx(ratio));
     }
   }
+}
+
+TEST_CASE("network bytes of reads do not count as write amplification", "[storage][daos]") {
+  // EC 8+2: a write sends 10 fragments of 1/8 (1.25x), a read fetches the 8
+  // data fragments (1x); both cross the fabric from the client's server.
+  auto sim = make("daos", "object_class: EC_8P2GX");
+  DaosFs& fs = service<DaosFs>(*sim);
+  sim->engine().spawn(write_then_read(fs, client(*sim, "gpu-server-0"), "f", Bytes(256 * kMiB)));
+  sim->run();
+  const auto m = sim->metrics()["fs"];
+  CHECK(m["network_amplification"].get<double>() == Approx(1.25));
+  CHECK(m["network_write_bytes"].get<double>() == Approx(1.25 * 256 * kMiB));
+  CHECK(m["network_read_bytes"].get<double>() == Approx(256 * kMiB));
+  CHECK(m["network_bytes"].get<double>() == Approx(2.25 * 256 * kMiB));
 }
 
 TEST_CASE("DAOS: a small write costs its path and no client overhead", "[storage][daos]") {
