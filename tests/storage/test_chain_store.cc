@@ -75,10 +75,6 @@ Client client_on(Simulation& sim, const std::string& server, std::uint64_t id) {
 
 // ---- the closed form of one chunk's chain write on an idle cluster ----
 
-
-
-
-
 // Hop i starts once hop i-1's first bytes reached its server's memory; the
 // write ends with the acks from the tail back to the client.
 double chunk_write_s(const ChainStore& cs, topo::Vertex client, const std::vector<Target>& chain,

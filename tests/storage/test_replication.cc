@@ -150,10 +150,6 @@ std::size_t index_of(const StorageService& svc, const std::string& name) {
 
 // ---- the closed form of a chain write, hop by hop ----
 
-
-
-
-
 // Chain write of `bytes` as one request of that size at queue depth 1:
 //   hop i (from f_i = client, then the memory of target i-1's server, to
 //   drive d_i) starts at S_i = sum_{j<i} (lat(f_j, mem_j) + o) and ends at
