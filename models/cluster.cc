@@ -337,9 +337,11 @@ nlohmann::json Cluster::bottlenecks(sim::Time end, std::size_t limit) const {
 std::vector<std::string> Cluster::bottleneck_summary(sim::Time end, std::size_t limit) const {
   std::vector<std::string> lines;
   for (const auto& row : bottlenecks(end, limit)) {
-    lines.push_back(fmt::format(
-        "{}: bottleneck for {:.3f} s, {:.1f}% utilized", row["constraint"].get<std::string>(),
-        row["bottleneck_s"].get<double>(), 100 * row["utilization"].get<double>()));
+    lines.push_back(
+        fmt::format("{}: bottleneck for {:.3f} s; carried {}, {:.1f}% of its capacity over the run",
+                    row["constraint"].get<std::string>(), row["bottleneck_s"].get<double>(),
+                    sim::to_string(sim::Bytes(row["bytes"].get<double>())),
+                    100 * row["utilization"].get<double>()));
   }
   return lines;
 }
