@@ -11,6 +11,7 @@ FlowSystem::FlowSystem(Engine& engine) : engine_(engine) {}
 
 FlowSystem::~FlowSystem() {
   engine_.forget_instant_end(this);
+  engine_.cancel(quantum_event_);
   while (waiting_ != nullptr) {
     Transfer* t = waiting_;
     t->stop_waiting();
@@ -67,14 +68,34 @@ FlowSystem::Usage FlowSystem::usage(ConstraintId c) const {
   return u;
 }
 
+void FlowSystem::set_solve_quantum(Time quantum) {
+  if (quantum < Time{})
+    throw std::invalid_argument(fmt::format("solve quantum {} is negative", quantum));
+  quantum_ = quantum;
+}
+
 void FlowSystem::request_solve() {
   if (solve_pending_)
     return;
   solve_pending_ = true;
-  engine_.at_instant_end(this, [this] {
-    solve_pending_ = false;
-    resolve();
-  });
+  const auto solve_at_instant_end = [this] {
+    engine_.at_instant_end(this, [this] {
+      solve_pending_ = false;
+      ++solves_;
+      resolve();
+    });
+  };
+  const std::int64_t now = engine_.now().ns();
+  const std::int64_t q = quantum_.ns();
+  if (q > 0 && now % q != 0) {
+    quantum_event_ =
+        engine_.schedule_at(Time::from_ns((now / q + 1) * q), [this, solve_at_instant_end] {
+          quantum_event_ = {};
+          solve_at_instant_end();
+        });
+    return;
+  }
+  solve_at_instant_end();
 }
 
 void FlowSystem::start(Transfer& t) {

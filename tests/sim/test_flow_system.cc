@@ -279,3 +279,34 @@ TEST_CASE("a FlowSystem destroyed first orphans its transfers safely") {
 }
 
 }  // namespace
+
+TEST_CASE("a solve quantum batches re-solves to its multiples", "[flow]") {
+  // Two flows share 1 GB/s: A (0.5 GB) and B (1 GB) each get 0.5 GB/s, and
+  // A ends at 1.0 s exactly either way. Solved at once, B then takes the
+  // whole link and ends at 1.5 s. With a 300 ms quantum, B keeps 0.5 GB/s
+  // until the solve at 1.2 s (0.4 GB left), then ends at 1.6 s. C, started
+  // at 100 ms, waits at rate 0 until the solve at 300 ms.
+  for (const Time quantum : {Time{}, 300_ms}) {
+    Engine engine;
+    FlowSystem fs(engine);
+    fs.set_solve_quantum(quantum);
+    const ConstraintId link = fs.add_constraint(BytesPerSec(1e9));
+    const ConstraintId other = fs.add_constraint(BytesPerSec(1e9));
+    Time a{}, b{}, c{};
+    engine.spawn(send(fs, {link}, Bytes(0.5e9), a));
+    engine.spawn(send(fs, {link}, Bytes(1e9), b));
+    engine.spawn(send_later(fs, 100_ms, {other}, Bytes(0.1e9), c));
+    engine.run();
+    CHECK(a == 1_s);
+    if (quantum == Time{}) {
+      CHECK(b == 1500_ms);
+      CHECK(c == 200_ms);
+    } else {
+      CHECK(b == 1600_ms);
+      CHECK(c == 400_ms);
+    }
+  }
+  Engine engine;
+  FlowSystem fs(engine);
+  CHECK_THROWS_AS(fs.set_solve_quantum(Time::from_ns(-1)), std::invalid_argument);
+}
