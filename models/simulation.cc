@@ -51,6 +51,12 @@ const ModelSpec& Simulation::scenario_spec() {
           ParamSpec::integer("seed").def("1").min(0).help(
               "master seed; every random stream derives from it and its name"),
           ParamSpec::time("duration").def("10s").positive().help("simulated time to run"),
+          ParamSpec::time("flow_quantum")
+              .def("0s")
+              .min(0)
+              .help("re-solve bandwidth shares only at multiples of this (0: at every change); "
+                    "speeds up runs with thousands of concurrent flows, each transfer ending up "
+                    "to about one quantum late"),
       }};
   return spec;
 }
@@ -103,6 +109,7 @@ void Simulation::build_cluster(const Node& node) {
     throw ConfigError(node.location(), "topology", e.what());
   }
   cluster_ = std::make_unique<Cluster>(engine_, std::move(topology));
+  cluster_->flows().set_solve_quantum(settings_.time("flow_quantum"));
 }
 
 void Simulation::bind_devices() {
@@ -188,9 +195,10 @@ void Simulation::build_components(const Node& list) {
                             : fmt::format("; did you mean `{}`?", close);
       throw ConfigError(type_node.location(), fmt::format("components.{}.type", name), what);
     }
-    if (name == "cluster") {
-      throw ConfigError(entry.find("name")->location(), "components.cluster.name",
-                        "`cluster` is reserved for the cluster's metrics; pick another name");
+    if (name == "cluster" || name == "cost") {
+      throw ConfigError(entry.find("name")->location(), fmt::format("components.{}.name", name),
+                        fmt::format("`{}` is reserved for the run's {} metrics; pick another name",
+                                    name, name == "cluster" ? "cluster" : "cost"));
     }
     // Errors name the full path, as --set would write it.
     add_component(name, type, entry, "components." + name);
@@ -240,6 +248,10 @@ std::vector<std::string> Simulation::summary() const {
     for (std::string& line : c->summary(engine_.now())) {
       lines.push_back(fmt::format("{}: {}", c->name(), line));
     }
+  }
+  for (const auto& c : components_) {
+    for (std::string& line : c->closing_summary(engine_.now()))
+      lines.push_back(std::move(line));
   }
   if (cluster_ != nullptr) {
     for (std::string& line : cluster_->bottleneck_summary(engine_.now()))
