@@ -15,8 +15,10 @@ STORMSIM := $(BUILD)/experiments/stormsim
 run: build
 	$(STORMSIM) run
 
+CTEST_FLAGS ?=
+
 test: build
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
 
 deps:
 	@scripts/install-deps
@@ -43,9 +45,11 @@ bench-simgrid:
 
 # AddressSanitizer + UndefinedBehaviorSanitizer build and tests.
 # Line tables only (-g1): reports keep file:line, and the ~50 test binaries
-# compile and link markedly faster than with full debug info.
+# compile and link markedly faster than with full debug info. Tests labelled
+# `slow` (whole shipped scenarios and validation cases, minutes under the
+# sanitizers) run in the release build only.
 asan:
-	$(MAKE) test BUILD=build-asan BUILD_TYPE=RelWithDebInfo \
+	$(MAKE) test BUILD=build-asan BUILD_TYPE=RelWithDebInfo CTEST_FLAGS="-LE slow" \
 	  CMAKE_FLAGS="-DSTORMSIM_SANITIZE=address,undefined -DSTORMSIM_BUILD_BENCH=OFF '-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG'"
 
 format:

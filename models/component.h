@@ -39,6 +39,9 @@ class Component {
   virtual nlohmann::json metrics(sim::Time /*end*/) const { return nlohmann::json::object(); }
   // A few lines for the human summary.
   virtual std::vector<std::string> summary(sim::Time /*end*/) const { return {}; }
+  // Lines printed after every component's summary, unprefixed: a table that
+  // compares this component with others of its kind.
+  virtual std::vector<std::string> closing_summary(sim::Time /*end*/) const { return {}; }
 
  private:
   std::string name_;

@@ -14,7 +14,9 @@
 #include "experiments/app/fit_commands.h"
 #include "experiments/app/progress.h"
 #include "experiments/app/run_scenario.h"
+#include "experiments/app/tco_command.h"
 #include "experiments/app/topo_command.h"
+#include "models/cost/tco_metrics.h"
 #include "models/simulation.h"
 #include "sim/atomic_file.h"
 #include "sim/config/error.h"
@@ -62,12 +64,21 @@ int command_run(const Options& o, std::ostream& out) {
                                         ? std::filesystem::path("stormsim-out") / sim.name()
                                         : std::filesystem::path(o.out_dir);
   const std::filesystem::path result = dir / "result.json";
-  sim::write_file_atomically(result, result_document(sim, o.source).dump(2) + "\n");
+  const nlohmann::json doc = result_document(sim, o.source);
+  sim::write_file_atomically(result, doc.dump(2) + "\n");
   if (!o.quiet) {
     out << fmt::format("scenario {}: simulated {} in {} events (seed {})\n", sim.name(),
                        sim.end_time(), sim.events_processed(), sim.seed());
     for (const std::string& line : sim.summary())
       out << "  " << line << "\n";
+    if (sim.cluster() != nullptr) {
+      const auto cost =
+          models::cost::run_cost(sim, models::cost::default_price_book(), doc["metrics"]);
+      if (cost) {
+        for (const std::string& line : cost->tco.summary())
+          out << "  cost: " << line << "\n";
+      }
+    }
   }
   out << fmt::format("result: {}\n", result.string());
   return kOk;
@@ -95,6 +106,14 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       ->check(CLI::ExistingFile);
   run->add_option("-o,--out", o.out_dir, "directory for result.json (default: stormsim-out/NAME)");
   run->add_flag("-q,--quiet", o.quiet, "print only the result path");
+  run->add_option("--dlio", o.source.dlio,
+                  "run an MLCommons DLIO checkpoint workload config (experiments/dlio/) on the "
+                  "default cluster instead of a scenario")
+      ->check(CLI::ExistingFile)
+      ->excludes("scenario");
+  run->add_option("--ranks", o.source.ranks,
+                  "with --dlio: the number of ranks (default: one per GPU of the cluster)")
+      ->needs("--dlio");
   add_scenario_options(*run, o);
 
   CLI::App* check = app.add_subcommand("check", "validate a scenario without running it");
@@ -108,6 +127,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
 
   TopoOptions topo_options;
   CLI::App* topo_cmd = add_topo_command(app, topo_options);
+  TcoOptions tco_options;
+  CLI::App* tco_cmd = add_tco_command(app, tco_options);
 
   CLI::App* probe_cmd = add_probe_command(app);
   CalibrateOptions calibrate_options;
@@ -136,6 +157,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       return print_catalogue(o.type, out);
     if (*topo_cmd)
       return command_topo(topo_options, out);
+    if (*tco_cmd)
+      return command_tco(tco_options, out);
     if (*probe_cmd)
       return command_probe(*probe_cmd, out, err);
     if (*calibrate_cmd)

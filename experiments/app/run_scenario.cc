@@ -5,11 +5,80 @@
 #include <filesystem>
 
 #include "experiments/app/cli.h"
+#include "models/cost/tco_metrics.h"
+#include "models/workloads/dlio.h"
 #include "sim/config/compose.h"
 
 namespace stormsim::app {
 
+std::string dlio_scenario_text(const std::string& dlio_path, std::optional<std::int64_t> ranks) {
+  const std::string path = std::filesystem::absolute(dlio_path).string();
+  const models::DlioConfig cfg = models::load_dlio(path);
+  if (!cfg.workflow.checkpoint || !cfg.transformer) {
+    throw sim::config::ConfigError(
+        sim::config::Location{path, 1, 1}, "workflow.checkpoint",
+        fmt::format("`{}` is not a transformer checkpoint workload (workflow.checkpoint: {}, "
+                    "model.type: {}); stormsim simulates DLIO's checkpoint workloads, not yet "
+                    "its training data reads",
+                    dlio_path, cfg.workflow.checkpoint ? "True" : "False", cfg.model_type));
+  }
+  constexpr std::int64_t kGpus = 1024;  // the cluster below
+  const models::llm::Parallelism par = models::resolve_parallelism(cfg, ranks.value_or(kGpus));
+  if (par.ranks() > kGpus) {
+    throw sim::config::ConfigError(
+        sim::config::Location{path, 1, 1}, "ranks",
+        fmt::format("{} ranks, but the cluster has {} GPUs", par.ranks(), kGpus));
+  }
+  const int count = std::max(1, cfg.checkpoint.num_checkpoints_write);
+  const double interval = std::max(0.0, cfg.checkpoint.time_between_checkpoints_s);
+  // Room for every checkpoint and the restore: a generous bound.
+  const double duration = count * (interval + 300.0) + 300.0;
+  return fmt::format(R"(name: dlio-{name}
+description: the DLIO checkpoint workload {file} on 1,024 H100s with a 3FS-like store
+seed: 1
+duration: {duration}s
+flow_quantum: 1ms
+topology:
+  name: h100-superpod-1024
+  gpu_servers:
+    count: 128
+  storage_servers:
+    count: 32
+  fabric:
+    generator: rail_optimized
+    servers_per_su: 32
+    spines: 16
+    oversubscription: 1
+    storage_servers_per_leaf: 16
+  routing:
+    policy: per_flow
+    seed: 0
+components:
+  - name: fs
+    type: chain_store
+    chunk_size: 64MiB
+    chunks_in_flight: 4
+  - name: ckpt
+    type: checkpoint
+    storage: fs
+    dlio: "{file}"
+    dp: {dp}
+)",
+                     fmt::arg("name", cfg.model_name), fmt::arg("file", path),
+                     fmt::arg("duration", duration), fmt::arg("dp", par.dp));
+}
+
 sim::config::Node load_scenario(const ScenarioSource& source) {
+  if (!source.dlio.empty()) {
+    sim::config::Node root = sim::config::load_scenario_string(
+        dlio_scenario_text(source.dlio, source.ranks), "<dlio scenario>",
+        std::filesystem::current_path().string());
+    for (const std::string& assignment : source.sets)
+      sim::config::apply_override(root, assignment);
+    if (source.seed)
+      sim::config::apply_override(root, fmt::format("seed={}", *source.seed));
+    return root;
+  }
   sim::config::Node root = source.path.empty() ? sim::config::load_scenario_string(
                                                      default_scenario_text(), "<default scenario>",
                                                      std::filesystem::current_path().string())
@@ -26,13 +95,19 @@ nlohmann::json result_document(const models::Simulation& sim, const ScenarioSour
   doc["schema"] = kResultSchema;
   doc["stormsim"] = {{"version", version()}, {"commit", git_commit()}};
   doc["scenario"] = {{"name", sim.name()},
-                     {"source", source.path.empty() ? "<default scenario>" : source.path}};
+                     {"source", !source.dlio.empty()  ? "dlio:" + source.dlio
+                                : source.path.empty() ? "<default scenario>"
+                                                      : source.path}};
   doc["seed"] = sim.seed();
   doc["inputs"] = sim.inputs();
   doc["engine"] = {{"events", sim.events_processed()},
                    {"end_time_ns", sim.end_time().ns()},
                    {"end_time", sim::to_string(sim.end_time())}};
   nlohmann::json metrics = sim.metrics();
+  // What the run costs at the default price book (models/cost/price_book.yaml;
+  // `stormsim tco --price-book` prices it at others).
+  if (sim.cluster() != nullptr)
+    metrics["cost"] = models::cost::tco_metrics(sim, models::cost::default_price_book(), metrics);
   // Time series are split out of each component's metrics so that tools
   // reading scalars need not skip arrays.
   nlohmann::json series = nlohmann::json::object();

@@ -18,7 +18,16 @@ struct ScenarioSource {
   std::string path;                   // empty: the embedded default scenario
   std::vector<std::string> sets;      // --set path=value, applied in order
   std::optional<std::uint64_t> seed;  // --seed, applied last
+  std::string dlio;                   // --dlio: a DLIO workload config instead of a scenario
+  std::optional<std::int64_t> ranks;  // --ranks: the DLIO run's rank count
 };
+
+// The scenario `stormsim run --dlio FILE` runs: the default scenario's
+// cluster (1,024 H100s) and 3FS-like store, and a checkpoint workload taking
+// the model, parallelism, precision, count, interval and fsync from FILE,
+// with `ranks` ranks (default: one per GPU). Throws ConfigError when FILE is
+// not a checkpoint workload or `ranks` does not fit its parallelism.
+std::string dlio_scenario_text(const std::string& dlio_path, std::optional<std::int64_t> ranks);
 
 // Loads, composes (extends:) and applies the overrides. Throws ConfigError.
 sim::config::Node load_scenario(const ScenarioSource& source);

@@ -61,7 +61,9 @@ struct TempDir {
 
 TEST_CASE("run with no scenario runs the embedded default", "[cli]") {
   TempDir dir;
-  const Outcome r = cli({"run", "-o", dir.path.string()});
+  // The first 50 ms only: the plumbing, not the checkpoints (the full run is
+  // in experiments/test_shipped_yaml and cli/determinism.sh).
+  const Outcome r = cli({"run", "-o", dir.path.string(), "--set", "duration=50ms"});
   REQUIRE(r.code == 0);
   CHECK_THAT(r.out, Catch::Contains("scenario default"));
   CHECK_THAT(r.out, Catch::Contains("result: "));

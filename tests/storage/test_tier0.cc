@@ -18,69 +18,13 @@
 #include "models/storage/tier0/layout.h"
 #include "models/storage/tier0/tier0.h"
 #include "sim/config/node.h"
+#include "tests/storage/test_sink.h"
 
 namespace stormsim::models::storage {
 namespace {
 
 using sim::Bytes;
 using sim::Time;
-
-// A durable tier with one drive: every write goes to drive 0 of its first
-// server over RDMA; metadata is free.
-class TestSink : public StorageService {
- public:
-  static sim::config::ModelSpec spec() {
-    std::vector<sim::config::ParamSpec> params;
-    add_common_params(params);
-    return {"tier0_test_sink", "test only: every byte onto one drive", std::move(params)};
-  }
-  explicit TestSink(const ComponentContext& ctx) : StorageService(ctx) {}
-
-  sim::Task<FileId> create(const Client&, std::string path) override {
-    const FileId f = add_file(path, 0);
-    ids_[path] = f;
-    co_return f;
-  }
-  sim::Task<FileId> open(const Client&, std::string path) override {
-    const auto it = ids_.find(path);
-    if (it == ids_.end())
-      throw StorageError("no file " + path);
-    co_return it->second;
-  }
-  sim::Task<void> write(const Client& c, FileId f, Bytes offset, Bytes size) override {
-    const Time start = engine_.now();
-    MoveOptions o;
-    o.transport = Transport::kRdma;
-    co_await write_drive(c.buffer, drives_of(0).drives[0], size, {}, o);
-    File& meta = file(f);
-    meta.size = Bytes(std::max(meta.size.value(), offset.value() + size.value()));
-    count(Op::kWrite, start, size);
-  }
-  sim::Task<void> read(const Client& c, FileId, Bytes, Bytes size) override {
-    const Time start = engine_.now();
-    MoveOptions o;
-    o.transport = Transport::kRdma;
-    co_await read_drive(c.buffer, drives_of(0).drives[0], size, {}, o);
-    count(Op::kRead, start, size);
-  }
-  sim::Task<void> fsync(const Client&, FileId) override { co_return; }
-  sim::Task<void> close(const Client&, FileId) override { co_return; }
-  sim::Task<void> remove(const Client&, std::string path) override {
-    remove_file(path);
-    ids_.erase(path);
-    co_return;
-  }
-  sim::Task<std::vector<std::string>> list(const Client&, std::string prefix) override {
-    co_return paths_with_prefix(prefix);
-  }
-  std::string describe() const override { return "test sink"; }
-  double storage_amplification() const override { return 1; }
-
- private:
-  std::map<std::string, FileId> ids_;
-};
-
-STORMSIM_REGISTER_MODEL(TestSink);
 
 constexpr double kGiB = 1024.0 * 1024 * 1024;
 // PCIe payload efficiency at the pcie model's defaults (256 B payload, 24 B
