@@ -77,6 +77,12 @@ StorageService::File& StorageService::file(FileId f) {
   return files_[f];
 }
 
+const StorageService::File& StorageService::file(FileId f) const {
+  if (f >= files_.size() || files_[f].path.empty())
+    throw StorageError(fmt::format("{}: no open file with id {}", name(), f));
+  return files_[f];
+}
+
 const StorageService::File* StorageService::find(const std::string& path) const {
   auto it = paths_.find(path);
   return it == paths_.end() ? nullptr : &files_[it->second];

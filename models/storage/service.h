@@ -21,6 +21,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -112,6 +114,20 @@ class StorageService : public Component {
   // (k+m)/k for erasure coding.
   virtual double storage_amplification() const = 0;
 
+  // What losing the topology servers in `failed` does to file `f`: the most
+  // copies or fragments lost from any one stripe (chunk, object), against
+  // the protection's shape (data fragments, redundant ones). nullopt when
+  // the service does not track where a file's stripes live.
+  struct LossImpact {
+    int worst_fragments_lost = 0;
+    int data_fragments = 1;
+    int redundancy = 0;  // extra copies (replication) or parity fragments
+  };
+  virtual std::optional<LossImpact> loss_impact(FileId /*f*/,
+                                                std::span<const std::uint32_t> /*failed*/) const {
+    return std::nullopt;
+  }
+
   void connect(Simulation& sim) override;
   nlohmann::json metrics(sim::Time end) const override;
   std::vector<std::string> summary(sim::Time end) const override;
@@ -124,6 +140,7 @@ class StorageService : public Component {
     bool durable = true;          // all written bytes committed
   };
   File& file(FileId f);
+  const File& file(FileId f) const;
   const File* find(const std::string& path) const;
   // The id of the file at `path`; a StorageError if there is none.
   FileId id_of(const std::string& path) const;

@@ -12,6 +12,7 @@
 #include "models/devices/gpu.h"
 #include "models/devices/nvme.h"
 #include "models/failures/failure_analysis.h"
+#include "models/failures/storage_faults.h"
 #include "models/registry.h"
 #include "models/simulation.h"
 #include "models/storage/service.h"
@@ -147,6 +148,14 @@ ModelSpec Checkpoint::spec() {
               .def("")
               .help("a client server whose local state (host memory, tier0) is lost before "
                     "the restore"),
+          ParamSpec::string("fail_storage_server")
+              .def("")
+              .help("a server of the (durable) storage service lost during the run; each "
+                    "checkpoint's result then says whether it survived, was degraded or lost"),
+          ParamSpec::time("fail_storage_at")
+              .def("0s")
+              .min(0)
+              .help("when that server is lost, after the first checkpoint starts"),
           ParamSpec::integer("persist_every")
               .def("1")
               .min(0)
@@ -332,6 +341,17 @@ void Checkpoint::connect(Simulation& sim) {
       params_.fail("failed_server",
                    fmt::format("`{}` is not one of the client servers", failed_server_name_));
     failed_server_ = f[0];
+  }
+  if (!params_.string("fail_storage_server").empty()) {
+    const storage::StorageService& durable = tier0_ ? tier0_->durable_tier() : *storage_;
+    const auto f = cluster_->select_servers({params_.string("fail_storage_server")}, params_,
+                                            "fail_storage_server");
+    if (f.size() != 1 || std::find(durable.servers().begin(), durable.servers().end(), f[0]) ==
+                             durable.servers().end())
+      params_.fail("fail_storage_server",
+                   fmt::format("`{}` is not a server of `{}`",
+                               params_.string("fail_storage_server"), durable.name()));
+    failed_storage_ = f[0];
   }
   std::map<std::uint32_t, std::size_t> position;
   for (std::size_t i = 0; i < servers_.size(); ++i)
@@ -562,6 +582,35 @@ double Checkpoint::physical_limit(bool restore) {
 
 void Checkpoint::start() {
   engine_.spawn(drive(), fmt::format("{}.driver", name()));
+  if (failed_storage_)
+    engine_.spawn(storage_fault(), fmt::format("{}.storage_fault", name()));
+}
+
+// The storage server is lost: the data on it is gone. Transfers already
+// under way to it run on (the flow model cannot cut them), so the verdict
+// counts every copy or fragment placed there, before or after the fault.
+sim::Task<void> Checkpoint::storage_fault() {
+  co_await engine_.sleep(start_at_ + params_.time("fail_storage_at"));
+  storage_fault_at_ = engine_.now();
+}
+
+std::string Checkpoint::verdict(std::size_t k) const {
+  const storage::StorageService& durable = tier0_ ? tier0_->durable_tier() : *storage_;
+  const std::array<std::uint32_t, 1> failed{*failed_storage_};
+  failures::Verdict worst = failures::Verdict::kSurvived;
+  for (const Rank& rank : ranks_) {
+    for (const auto& f : layout_.ranks[rank.shard].files) {
+      if (durable.find(path(k, f)) == nullptr)
+        continue;  // not written (yet)
+      const auto impact = durable.loss_impact(durable.id_of(path(k, f)), failed);
+      if (!impact)
+        return "unknown";
+      const failures::Verdict v = failures::verdict(
+          {impact->data_fragments, impact->redundancy}, impact->worst_fragments_lost);
+      worst = std::max(worst, v);
+    }
+  }
+  return std::string(failures::name(worst));
 }
 
 sim::Task<void> Checkpoint::drive() {
@@ -906,6 +955,15 @@ nlohmann::json Checkpoint::metrics(sim::Time end) const {
     for (const Phase& p : rec.phases)
       phases.push_back(phase_json(p));
     j["phases"] = std::move(phases);
+    if (storage_fault_at_) {
+      const std::size_t k = static_cast<std::size_t>(&rec - records_.data());
+      const bool during = *storage_fault_at_ >= rec.start &&
+                          (rec.persisted < ranks_.size() || *storage_fault_at_ <= rec.durable_end);
+      j["storage_fault"] = {{"server", cluster_->topology().servers()[*failed_storage_].name},
+                            {"at_s", storage_fault_at_->seconds()},
+                            {"during_save", during},
+                            {"verdict", verdict(k)}};
+    }
     list.push_back(std::move(j));
   }
   m["checkpoints"] = std::move(list);
@@ -1009,6 +1067,10 @@ std::vector<std::string> Checkpoint::summary(sim::Time end) const {
   }
   if (failures_ > 0)
     lines.push_back(fmt::format("{} rank operations failed; first: {}", failures_, first_error_));
+  if (storage_fault_at_ && !records_.empty() && records_[0].blocked == ranks_.size())
+    lines.push_back(fmt::format("storage server `{}` lost at {:.3f} s: the first checkpoint {}",
+                                cluster_->topology().servers()[*failed_storage_].name,
+                                storage_fault_at_->seconds(), verdict(0)));
   for (const std::string& k : dlio_unknown_keys_)
     lines.push_back(fmt::format("DLIO config: {}", k));
   return lines;

@@ -141,6 +141,9 @@ class Checkpoint : public Component {
   };
 
   sim::Task<void> drive();
+  sim::Task<void> storage_fault();
+  // survived / degraded / lost / unknown for checkpoint k after the fault.
+  std::string verdict(std::size_t k) const;
   void feed_failure_analysis();
   sim::Task<void> save(std::size_t k, std::size_t r);
   sim::Task<void> persist(std::size_t k, std::size_t r, storage::StorageService& svc,
@@ -188,6 +191,8 @@ class Checkpoint : public Component {
   std::vector<Rank> ranks_;
   std::vector<std::uint32_t> servers_;  // client servers, in order
   std::optional<std::uint32_t> failed_server_;
+  std::optional<std::uint32_t> failed_storage_;  // topology server lost during the run
+  std::optional<sim::Time> storage_fault_at_;    // when it was
 
   std::vector<const Checkpoint*> siblings_;  // every checkpoint component, set on the last
 

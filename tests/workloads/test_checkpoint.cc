@@ -215,3 +215,33 @@ TEST_CASE("checkpoint: a catalogue model takes MLPerf Storage's parallelism",
 }
 
 }  // namespace stormsim::models
+
+namespace stormsim::models {
+
+TEST_CASE("checkpoint: a storage server lost mid-save loses an unprotected checkpoint only",
+          "[workloads][checkpoint]") {
+  // The 3FS-like chain store on dev's two storage servers: chains of one
+  // target (no protection) against chains of two (one replica on each
+  // server). storage-0 is lost 5 ms into the save (of about 15 ms), while ranks still write.
+  const auto run_with = [](int chain_length) {
+    const std::string text = fmt::format(
+        "name: ckpt\nduration: 600s\ntopology: {}/topologies/dev.yaml\ncomponents:\n"
+        "  - {{name: fs, type: chain_store, chain_length: {}, chunk_size: 4MiB}}\n"
+        "  - {{name: ckpt, type: checkpoint, storage: fs, clients: [gpu-server-0], model: custom,"
+        " layers: 2, hidden: 1024, ffn: 4096, heads: 8, kv_heads: 8, vocab: 32768, tp: 1, pp: 1,"
+        " zero_stage: 3, restore: false, fail_storage_server: storage-0, fail_storage_at: 5ms}}\n",
+        STORMSIM_SOURCE_DIR, chain_length);
+    Simulation sim(sim::config::load_string(text, "ckpt.yaml"));
+    sim.run();
+    return sim.metrics()["ckpt"]["checkpoints"][0];
+  };
+  const auto none = run_with(1);
+  REQUIRE(none.contains("storage_fault"));
+  CHECK(none["storage_fault"]["during_save"].get<bool>());
+  CHECK(none["storage_fault"]["verdict"].get<std::string>() == "lost");
+  const auto replicated = run_with(2);
+  CHECK(replicated["storage_fault"]["during_save"].get<bool>());
+  CHECK(replicated["storage_fault"]["verdict"].get<std::string>() == "degraded");
+}
+
+}  // namespace stormsim::models

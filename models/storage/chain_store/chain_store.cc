@@ -128,6 +128,26 @@ std::string ChainStore::describe() const {
                      sim::to_string(chunk_size_), table_.chains());
 }
 
+std::optional<StorageService::LossImpact> ChainStore::loss_impact(
+    FileId f, std::span<const std::uint32_t> failed) const {
+  const File& meta = file(f);
+  const double chunk = chunk_size_.value();
+  const auto chunks = static_cast<std::uint64_t>(std::ceil(meta.size.value() / chunk));
+  LossImpact impact{0, 1, protection_.tolerated_failures()};
+  // Chunk i sits on chain (placement + i) mod chains: past one pass over the
+  // table the chains repeat.
+  const std::uint64_t distinct = std::min<std::uint64_t>(chunks, table_.chains());
+  for (std::uint64_t i = 0; i < distinct; ++i) {
+    int lost = 0;
+    for (const Target& t : table_.chain((meta.placement + i) % table_.chains())) {
+      if (std::find(failed.begin(), failed.end(), servers()[t.server]) != failed.end())
+        ++lost;
+    }
+    impact.worst_fragments_lost = std::max(impact.worst_fragments_lost, lost);
+  }
+  return impact;
+}
+
 std::size_t ChainStore::chain_of(FileId f, std::uint64_t chunk) {
   return static_cast<std::size_t>((file(f).placement + chunk) % table_.chains());
 }

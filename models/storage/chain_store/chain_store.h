@@ -53,6 +53,9 @@ class ChainStore : public StorageService {
 
   std::string describe() const override;
   double storage_amplification() const override { return protection_.amplification(); }
+  // Over the file's chunks, the most replicas of one chunk on `failed` servers.
+  std::optional<LossImpact> loss_impact(FileId f,
+                                        std::span<const std::uint32_t> failed) const override;
   nlohmann::json metrics(sim::Time end) const override;
 
   // ---- layout, for tests and reports ----
