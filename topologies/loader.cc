@@ -38,9 +38,10 @@ ModelSpec routing_spec() {
       "routing",
       "shortest-path ECMP routing",
       {
-          ParamSpec::enumeration("policy", {"per_flow", "per_chunk", "spray"})
+          ParamSpec::enumeration("policy", {"per_flow", "per_chunk", "spray", "destination"})
               .def("per_flow")
-              .help("hash per flow, per chunk, or spray over up to spray_paths equal paths"),
+              .help("hash per flow, per chunk, spray over up to spray_paths equal paths, or route "
+                    "by destination (D-mod-k, as InfiniBand subnet managers do)"),
           ParamSpec::integer("seed").def("0").min(0).help("ECMP hash seed"),
           ParamSpec::integer("spray_paths")
               .def("8")
@@ -241,9 +242,10 @@ class Loader {
     const Params p = sim::config::validate(*map, routing_spec(), {}, "routing");
     RoutingOptions o;
     const std::string& policy = p.string("policy");
-    o.policy = policy == "per_chunk" ? RoutePolicy::kPerChunk
-               : policy == "spray"   ? RoutePolicy::kSpray
-                                     : RoutePolicy::kPerFlow;
+    o.policy = policy == "per_chunk"     ? RoutePolicy::kPerChunk
+               : policy == "spray"       ? RoutePolicy::kSpray
+               : policy == "destination" ? RoutePolicy::kDestination
+                                         : RoutePolicy::kPerFlow;
     o.seed = static_cast<std::uint64_t>(p.integer("seed"));
     o.spray_paths = static_cast<std::uint32_t>(p.integer("spray_paths"));
     o.cache_bytes = static_cast<std::size_t>(p.bytes("cache").value());

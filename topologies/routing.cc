@@ -20,6 +20,8 @@ std::string_view policy_name(RoutePolicy policy) {
       return "per_chunk";
     case RoutePolicy::kSpray:
       return "spray";
+    case RoutePolicy::kDestination:
+      return "destination";
   }
   return "?";
 }
@@ -318,21 +320,37 @@ const Router::Dag& Router::dag(Vertex src, Vertex dst) {
 std::uint64_t Router::flow_hash(Vertex src, Vertex dst, std::uint64_t label,
                                 std::uint64_t chunk) const {
   const RoutingOptions& o = topo_.routing();
+  if (o.policy == RoutePolicy::kDestination) {
+    const std::uint32_t s = topo_.server_of(dst);
+    return s != kNoServer ? s : dst;  // the destination's ordinal, not a hash
+  }
   std::uint64_t h = hash_combine(hash_combine(hash_combine(mix64(o.seed), src), dst), label);
   if (o.policy != RoutePolicy::kPerFlow)
     h = hash_combine(h, chunk);
   return h;
 }
 
+std::uint32_t Router::pick(std::uint64_t hash, Vertex u, std::uint32_t n,
+                           std::uint64_t& divisor) const {
+  if (topo_.routing().policy != RoutePolicy::kDestination)
+    return hash_below(hash_combine(hash, u), n);
+  if (n <= 1)
+    return 0;
+  const auto choice = static_cast<std::uint32_t>((hash / divisor) % n);
+  divisor = divisor > std::numeric_limits<std::uint64_t>::max() / n ? 1 : divisor * n;
+  return choice;
+}
+
 Route Router::walk_hashed(const Dag& d, std::uint64_t hash) const {
   Route r;
   std::uint32_t i = 0;
+  std::uint64_t divisor = 1;
   while (d.nodes[i].count > 0) {
     const Dag::Node& node = d.nodes[i];
     // Each switch hashes with its own salt, as real switches are seeded
     // differently; one shared hash would polarize the choice at every tier.
-    const std::uint32_t pick = hash_below(hash_combine(hash, node.vertex), node.count);
-    const Dag::Child& c = d.children[node.first + pick];
+    const std::uint32_t p = pick(hash, node.vertex, node.count, divisor);
+    const Dag::Child& c = d.children[node.first + p];
     r.links.push_back(c.link);
     r.latency += topo_.latency(c.link);
     i = c.node;
@@ -367,6 +385,7 @@ Route Router::walk_direct(Vertex src, Vertex dst, std::uint64_t hash) {
     throw no_route(src, dst);
   Route r;
   r.links.reserve(du);
+  std::uint64_t divisor = 1;
   for (Vertex u = src; u != dst; --du) {
     // The same candidates, in the same order, as the DAG's children, so the
     // hashed choice matches walk_hashed() on a cached DAG.
@@ -376,7 +395,7 @@ Route Router::walk_direct(Vertex src, Vertex dst, std::uint64_t hash) {
         candidates_.push_back(arcs_[a]);
     }
     const auto n = static_cast<std::uint32_t>(candidates_.size());
-    const Arc& next = candidates_[hash_below(hash_combine(hash, u), n)];
+    const Arc& next = candidates_[pick(hash, u, n, divisor)];
     r.links.push_back(next.link);
     r.latency += topo_.latency(next.link);
     u = next.to;

@@ -30,9 +30,15 @@ struct Route {
 //    granularity chosen by the caller).
 //  - spray: ideal spraying; routes() gives up to spray_paths paths to be
 //    used as equal sub-flows.
-enum class RoutePolicy : std::uint8_t { kPerFlow, kPerChunk, kSpray };
+//  - destination: deterministic by destination, as InfiniBand subnet
+//    managers route fat-trees (OpenSM's ftree/updn, "D-mod-k"): every flow
+//    to one destination takes the same path, and a switch's choice among n
+//    equal-cost next hops is digit (d / n_1 / ... / n_{i-1}) mod n of the
+//    destination's ordinal d (its server's index, else its vertex id), so
+//    consecutive destinations spread evenly over a leaf's uplinks.
+enum class RoutePolicy : std::uint8_t { kPerFlow, kPerChunk, kSpray, kDestination };
 
-// "per_flow", "per_chunk", "spray".
+// "per_flow", "per_chunk", "spray", "destination".
 std::string_view policy_name(RoutePolicy policy);
 
 struct RoutingOptions {
@@ -138,6 +144,10 @@ class Router {
   std::uint64_t flow_hash(Vertex src, Vertex dst, std::uint64_t label, std::uint64_t chunk) const;
   Route walk_hashed(const Dag& d, std::uint64_t hash) const;
   Route walk_direct(Vertex src, Vertex dst, std::uint64_t hash);
+  // The choice among n next hops at switch u: hashed, or under the
+  // destination policy the next digit of the destination's ordinal (`hash`
+  // holds the ordinal, `divisor` the product of the earlier choices' n).
+  std::uint32_t pick(std::uint64_t hash, Vertex u, std::uint32_t n, std::uint64_t& divisor) const;
   Route walk_indexed(const Dag& d, std::uint64_t index) const;
 
   const Topology& topo_;

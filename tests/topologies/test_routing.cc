@@ -247,3 +247,25 @@ TEST_CASE("unknown nodes name the nearest one", "[topologies][routing]") {
                                                      Catch::Contains("did you mean"));
   CHECK_THROWS_WITH(t.group("gpu"), Catch::Contains("did you mean `gpus`?"));
 }
+
+TEST_CASE("destination routing: one path per destination, consecutive ones on distinct spines",
+          "[topologies][routing]") {
+  const Topology t = leaf_spine(4, "routing: {policy: destination}\n");
+  // From leaf 0 to the 12 servers of leaves 1-3: server d goes up to spine
+  // d mod 4, whatever the source and the flow label.
+  std::map<std::string, int> per_spine;
+  for (int d = 4; d < 16; ++d) {
+    const Route r = t.route(nic(t, 0), nic(t, d), 1);
+    const std::string spine = switches_on(t, r).at(1);
+    CHECK(spine == fmt::format("spine{}", d % 4));
+    ++per_spine[spine];
+    for (int src = 0; src < 4; ++src) {
+      for (std::uint64_t label : {0u, 7u, 99u})
+        CHECK(switches_on(t, t.route(nic(t, src), nic(t, d), label)).at(1) == spine);
+    }
+  }
+  CHECK(per_spine.size() == 4);
+  for (const auto& [spine, n] : per_spine)
+    CHECK(n == 3);
+  CHECK(t.routing().policy == stormsim::topo::RoutePolicy::kDestination);
+}
