@@ -3,8 +3,7 @@
 //
 // V2: 3FS's peak read (DeepSeek 3FS README): 180 storage nodes, 500+ clients,
 // about 6.6 TiB/s; the default 3FS-like model must land within 15% and name
-// the storage NICs as the read's bottleneck (the latter fails today: see the
-// !mayfail case below).
+// the storage NICs as the read's bottleneck.
 // V5: a network-bound S3 checkpoint write runs at 85-95% of the targets'
 // aggregate NIC line rate, with the NIC named as the bottleneck.
 #include <algorithm>
@@ -117,11 +116,10 @@ TEST_CASE("V2: 3FS peak read within 15% of 6.6 TiB/s", "[validation][slow]") {
   CHECK(tib_per_s < 360 * 25e9 * 4096 / 4178 / kTiB);
 }
 
-// Known discrepancy (hence !mayfail): under fire-flyer-2.yaml's per-flow
-// ECMP hashing, the read's longest bottlenecks are storage leaves' uplinks
-// to the spines (hash collisions), not the storage NICs; see
-// experiments/validation/v2_3fs_read.yaml.
-TEST_CASE("V2: the 3FS read's bottleneck is the storage NICs", "[validation][slow][!mayfail]") {
+// Under fire-flyer-2.yaml's destination routing (InfiniBand's D-mod-k);
+// per-flow ECMP hashing would make storage leaves' uplinks bind instead
+// (see experiments/validation/v2_3fs_read.yaml).
+TEST_CASE("V2: the 3FS read's bottleneck is the storage NICs", "[validation][slow]") {
   const V2Run& run = v2_run();
   REQUIRE(!run.read_rows.empty());
   for (std::size_t i = 0; i < run.read_rows.size() && i < 5; ++i)
