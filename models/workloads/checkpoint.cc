@@ -19,6 +19,7 @@
 #include "models/storage/tier0/tier0.h"
 #include "models/workloads/dlio.h"
 #include "sim/flow/flow_system.h"
+#include "sim/when.h"
 #include "topologies/analysis.h"
 
 namespace stormsim::models {
@@ -156,6 +157,13 @@ ModelSpec Checkpoint::spec() {
               .def("0s")
               .min(0)
               .help("when that server is lost, after the first checkpoint starts"),
+          ParamSpec::boolean("rebuild").def("true").help(
+              "after fail_storage_server, the surviving servers re-protect what it held "
+              "(rebuild traffic competing with the checkpoints)"),
+          ParamSpec::quantity("rebuild_rate", Dimension::kDataRate)
+              .def("0GB/s")
+              .min(0)
+              .help("cap on each surviving server's rebuild stream (0: none)"),
           ParamSpec::integer("persist_every")
               .def("1")
               .min(0)
@@ -592,6 +600,68 @@ void Checkpoint::start() {
 sim::Task<void> Checkpoint::storage_fault() {
   co_await engine_.sleep(start_at_ + params_.time("fail_storage_at"));
   storage_fault_at_ = engine_.now();
+  if (!params_.boolean("rebuild"))
+    co_return;
+  // What the lost server held: every byte written to its drives so far.
+  const storage::StorageService& durable = tier0_ ? tier0_->durable_tier() : *storage_;
+  std::vector<std::size_t> survivors;
+  std::size_t lost_index = 0;
+  for (std::size_t i = 0; i < durable.servers().size(); ++i) {
+    if (durable.servers()[i] == *failed_storage_)
+      lost_index = i;
+    else
+      survivors.push_back(i);
+  }
+  for (const auto& [nvme, index] : durable.drives_of(lost_index).drives)
+    rebuild_.lost_bytes += cluster_->flows().usage(nvme->media(index, true)).bytes.value();
+  // The protection's shape, from any file the service holds.
+  failures::ProtectionShape shape{1, 0};
+  for (const Rank& rank : ranks_) {
+    if (layout_.ranks[rank.shard].files.empty())
+      continue;
+    const std::string p = path(0, layout_.ranks[rank.shard].files.front());
+    if (durable.find(p) != nullptr) {
+      if (const auto impact = durable.loss_impact(durable.id_of(p), {}))
+        shape = {impact->data_fragments, impact->redundancy};
+    }
+    break;
+  }
+  const failures::Rebuild traffic = failures::rebuild_traffic(shape, rebuild_.lost_bytes);
+  rebuild_.read_bytes = traffic.read_bytes;
+  rebuild_.write_bytes = traffic.write_bytes;
+  rebuild_.start = engine_.now();
+  rebuild_.end = engine_.now();
+  if (survivors.empty() || traffic.read_bytes <= 0)
+    co_return;
+  const auto n = static_cast<double>(survivors.size());
+  rebuild_.shares = survivors.size();
+  for (std::size_t i = 0; i < survivors.size(); ++i)
+    engine_.spawn(rebuild_share(survivors[i], survivors[(i + 1) % survivors.size()],
+                                traffic.read_bytes / n, traffic.write_bytes / n),
+                  fmt::format("{}.rebuild{}", name(), i));
+}
+
+sim::Task<void> Checkpoint::rebuild_share(std::size_t from, std::size_t to, double read_bytes,
+                                          double write_bytes) {
+  const storage::StorageService& durable = tier0_ ? tier0_->durable_tier() : *storage_;
+  const auto& src = durable.drives_of(from);
+  const auto& dst = durable.drives_of(to);
+  MoveOptions o;
+  if (params_.quantity("rebuild_rate") > 0)
+    o.max_rate =
+        sim::BytesPerSec(params_.quantity("rebuild_rate") / static_cast<double>(src.drives.size()));
+  std::vector<sim::Task<void>> reads, writes;
+  for (const auto& [nvme, index] : src.drives)
+    reads.push_back(nvme->read_to(
+        dst.memory, index, sim::Bytes(read_bytes / static_cast<double>(src.drives.size())), {}, o));
+  co_await sim::when_all(std::move(reads));
+  for (const auto& [nvme, index] : dst.drives)
+    writes.push_back(
+        nvme->write_from(dst.memory, index,
+                         sim::Bytes(write_bytes / static_cast<double>(dst.drives.size())), {}, o));
+  co_await sim::when_all(std::move(writes));
+  if (++rebuild_.done == rebuild_.shares)
+    rebuild_.end = engine_.now();
 }
 
 std::string Checkpoint::verdict(std::size_t k) const {
@@ -605,8 +675,8 @@ std::string Checkpoint::verdict(std::size_t k) const {
       const auto impact = durable.loss_impact(durable.id_of(path(k, f)), failed);
       if (!impact)
         return "unknown";
-      const failures::Verdict v = failures::verdict(
-          {impact->data_fragments, impact->redundancy}, impact->worst_fragments_lost);
+      const failures::Verdict v = failures::verdict({impact->data_fragments, impact->redundancy},
+                                                    impact->worst_fragments_lost);
       worst = std::max(worst, v);
     }
   }
@@ -962,7 +1032,13 @@ nlohmann::json Checkpoint::metrics(sim::Time end) const {
       j["storage_fault"] = {{"server", cluster_->topology().servers()[*failed_storage_].name},
                             {"at_s", storage_fault_at_->seconds()},
                             {"during_save", during},
-                            {"verdict", verdict(k)}};
+                            {"verdict", verdict(k)},
+                            {"rebuild",
+                             {{"lost_bytes", rebuild_.lost_bytes},
+                              {"read_bytes", rebuild_.read_bytes},
+                              {"write_bytes", rebuild_.write_bytes},
+                              {"done", rebuild_.shares > 0 && rebuild_.done == rebuild_.shares},
+                              {"duration_s", (rebuild_.end - rebuild_.start).seconds()}}}};
     }
     list.push_back(std::move(j));
   }

@@ -142,6 +142,10 @@ class Checkpoint : public Component {
 
   sim::Task<void> drive();
   sim::Task<void> storage_fault();
+  // Re-protects what the lost server held: survivor i reads its share from
+  // its drives into survivor i+1's memory, which writes it to its drives.
+  sim::Task<void> rebuild_share(std::size_t from, std::size_t to, double read_bytes,
+                                double write_bytes);
   // survived / degraded / lost / unknown for checkpoint k after the fault.
   std::string verdict(std::size_t k) const;
   void feed_failure_analysis();
@@ -193,6 +197,11 @@ class Checkpoint : public Component {
   std::optional<std::uint32_t> failed_server_;
   std::optional<std::uint32_t> failed_storage_;  // topology server lost during the run
   std::optional<sim::Time> storage_fault_at_;    // when it was
+  struct Rebuild {
+    double lost_bytes = 0, read_bytes = 0, write_bytes = 0;
+    sim::Time start{}, end{};
+    std::size_t shares = 0, done = 0;
+  } rebuild_;
 
   std::vector<const Checkpoint*> siblings_;  // every checkpoint component, set on the last
 

@@ -222,14 +222,15 @@ TEST_CASE("checkpoint: a storage server lost mid-save loses an unprotected check
           "[workloads][checkpoint]") {
   // The 3FS-like chain store on dev's two storage servers: chains of one
   // target (no protection) against chains of two (one replica on each
-  // server). storage-0 is lost 5 ms into the save (of about 15 ms), while ranks still write.
+  // server). storage-0 is lost 20 ms into the save (a 6 ms copy, then ~40 ms of writes), while
+  // ranks still write.
   const auto run_with = [](int chain_length) {
     const std::string text = fmt::format(
         "name: ckpt\nduration: 600s\ntopology: {}/topologies/dev.yaml\ncomponents:\n"
         "  - {{name: fs, type: chain_store, chain_length: {}, chunk_size: 4MiB}}\n"
         "  - {{name: ckpt, type: checkpoint, storage: fs, clients: [gpu-server-0], model: custom,"
         " layers: 2, hidden: 1024, ffn: 4096, heads: 8, kv_heads: 8, vocab: 32768, tp: 1, pp: 1,"
-        " zero_stage: 3, restore: false, fail_storage_server: storage-0, fail_storage_at: 5ms}}\n",
+        " zero_stage: 3, restore: false, fail_storage_server: storage-0, fail_storage_at: 20ms}}\n",
         STORMSIM_SOURCE_DIR, chain_length);
     Simulation sim(sim::config::load_string(text, "ckpt.yaml"));
     sim.run();
@@ -242,6 +243,15 @@ TEST_CASE("checkpoint: a storage server lost mid-save loses an unprotected check
   const auto replicated = run_with(2);
   CHECK(replicated["storage_fault"]["during_save"].get<bool>());
   CHECK(replicated["storage_fault"]["verdict"].get<std::string>() == "degraded");
+  // Rebuild: the replicas the lost server held are read once and written
+  // once more on the survivor; unprotected data has nothing to rebuild from.
+  const auto& rebuild = replicated["storage_fault"]["rebuild"];
+  CHECK(rebuild["lost_bytes"].get<double>() > 0);
+  CHECK(rebuild["read_bytes"].get<double>() == rebuild["lost_bytes"].get<double>());
+  CHECK(rebuild["write_bytes"].get<double>() == rebuild["lost_bytes"].get<double>());
+  CHECK(rebuild["done"].get<bool>());
+  CHECK(rebuild["duration_s"].get<double>() > 0);
+  CHECK(none["storage_fault"]["rebuild"]["read_bytes"].get<double>() == 0.0);
 }
 
 }  // namespace stormsim::models
