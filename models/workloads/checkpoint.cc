@@ -1075,10 +1075,20 @@ nlohmann::json Checkpoint::metrics(sim::Time end) const {
 
   nlohmann::json meta;
   const double span = end.seconds();
+  // Rates over the time checkpoints and the restore were under way.
+  double active = 0;
+  for (const Record& rec : records_) {
+    if (rec.persisted == ranks_.size())
+      active += rec.durable_s();
+  }
+  if (restore_.done == ranks_.size() && restore_enabled_)
+    active += (restore_.end - restore_.start).seconds();
+  meta["active_s"] = active;
   for (std::size_t i = 0; i < kMetadataOps.size(); ++i) {
     const Metadata& md = metadata_[i];
     meta[kMetadataOps[i]] = {
         {"count", md.count},
+        {"rate_per_s", active > 0 ? static_cast<double>(md.count) / active : 0.0},
         {"mean_latency_s", md.count > 0 ? md.seconds / static_cast<double>(md.count) : 0.0}};
   }
   m["metadata"] = std::move(meta);

@@ -72,6 +72,8 @@ TEST_CASE("checkpoint: the state and its files follow the model and ZeRO-3",
   CHECK(r.m["metadata"]["create"]["count"].get<std::uint64_t>() == 32);
   CHECK(r.m["metadata"]["fsync"]["count"].get<std::uint64_t>() == 32);
   CHECK(r.m["metadata"]["close"]["count"].get<std::uint64_t>() == 32);
+  CHECK(r.m["metadata"]["create"]["rate_per_s"].get<double>() ==
+        Approx(32 / r.m["checkpoints"][0]["time_to_durable_s"].get<double>()));
   CHECK(r.sim->metrics()["sink"]["written_bytes"].get<double>() == layout.total_bytes);
 }
 
