@@ -14,13 +14,47 @@ namespace stormsim::app {
 std::string dlio_scenario_text(const std::string& dlio_path, std::optional<std::int64_t> ranks) {
   const std::string path = std::filesystem::absolute(dlio_path).string();
   const models::DlioConfig cfg = models::load_dlio(path);
+  if (cfg.workflow.train && !cfg.workflow.checkpoint) {
+    // A training workload: its data reads on one storage service, AU against
+    // metric.au; 8 ranks (one DGX) unless --ranks says otherwise.
+    return fmt::format(R"(name: dlio-{name}
+description: the DLIO training workload {file} on H100s with a Lustre-like file system
+seed: 1
+duration: 1d
+topology:
+  name: h100-superpod-1024
+  gpu_servers:
+    count: 128
+  storage_servers:
+    count: 32
+  fabric:
+    generator: rail_optimized
+    servers_per_su: 32
+    spines: 16
+    oversubscription: 1
+    storage_servers_per_leaf: 16
+  routing:
+    policy: per_flow
+    seed: 0
+components:
+  - name: fs
+    type: lustre
+  - name: job
+    type: training
+    storage: fs
+    dlio: "{file}"
+    ranks: {ranks}
+)",
+                       fmt::arg("name", cfg.model_name), fmt::arg("file", path),
+                       fmt::arg("ranks", ranks.value_or(8)));
+  }
   if (!cfg.workflow.checkpoint || !cfg.transformer) {
     throw sim::config::ConfigError(
-        sim::config::Location{path, 1, 1}, "workflow.checkpoint",
-        fmt::format("`{}` is not a transformer checkpoint workload (workflow.checkpoint: {}, "
-                    "model.type: {}); stormsim simulates DLIO's checkpoint workloads, not yet "
-                    "its training data reads",
-                    dlio_path, cfg.workflow.checkpoint ? "True" : "False", cfg.model_type));
+        sim::config::Location{path, 1, 1}, "workflow",
+        fmt::format("`{}` is neither a transformer checkpoint workload nor a training workload "
+                    "(workflow.checkpoint: {}, workflow.train: {}, model.type: {})",
+                    dlio_path, cfg.workflow.checkpoint ? "True" : "False",
+                    cfg.workflow.train ? "True" : "False", cfg.model_type));
   }
   constexpr std::int64_t kGpus = 1024;  // the cluster below
   const models::llm::Parallelism par = models::resolve_parallelism(cfg, ranks.value_or(kGpus));

@@ -25,8 +25,10 @@ struct ScenarioSource {
 // The scenario `stormsim run --dlio FILE` runs: the default scenario's
 // cluster (1,024 H100s) and 3FS-like store, and a checkpoint workload taking
 // the model, parallelism, precision, count, interval and fsync from FILE,
-// with `ranks` ranks (default: one per GPU). Throws ConfigError when FILE is
-// not a checkpoint workload or `ranks` does not fit its parallelism.
+// with `ranks` ranks (default: one per GPU). A training workload (unet3d)
+// runs as a `training` component on a Lustre-like file system, 8 ranks by
+// default. Throws ConfigError when FILE is neither, or `ranks` does not fit
+// its parallelism.
 std::string dlio_scenario_text(const std::string& dlio_path, std::optional<std::int64_t> ranks);
 
 // Loads, composes (extends:) and applies the overrides. Throws ConfigError.

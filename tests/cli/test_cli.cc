@@ -197,3 +197,18 @@ TEST_CASE("an unwritable output directory is an input error", "[cli][errors]") {
   CHECK(r.code == 2);
   CHECK_THAT(r.err, Catch::Contains("cannot write"));
 }
+
+TEST_CASE("run --dlio runs the published DLIO configs, checkpoint and training alike", "[cli]") {
+  TempDir dir;
+  const std::string dlio = std::string(STORMSIM_SOURCE_DIR) + "/experiments/dlio/";
+  const Outcome train = cli({"run", "--dlio", dlio + "unet3d_h100.yaml", "-o", dir.path.string()});
+  REQUIRE(train.code == 0);
+  CHECK_THAT(train.out, Catch::Contains("AU "));
+  CHECK_THAT(train.out, Catch::Contains("PASS against 90%"));
+  const Outcome ckpt =
+      cli({"run", "--dlio", dlio + "llama3_8b.yaml", "--ranks", "8", "-o", dir.path.string()});
+  REQUIRE(ckpt.code == 0);
+  CHECK_THAT(ckpt.out, Catch::Contains("8 ranks (TP 1 x PP 1 x DP 8, ZeRO 3)"));
+  // A rank count that does not fit TP x PP is an input error.
+  CHECK(cli({"run", "--dlio", dlio + "llama3_70b.yaml", "--ranks", "12"}).code == 2);
+}
