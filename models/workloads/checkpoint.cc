@@ -212,24 +212,17 @@ Checkpoint::Checkpoint(const ComponentContext& ctx)
   const std::string& dlio_path = params_.string("dlio");
   std::string model_name = params_.string("model");
   if (!dlio_path.empty()) {
-    for (const char* key : {"model", "precision", "tp", "pp", "zero_stage", "count", "interval",
-                            "fsync", "layers", "hidden", "ffn", "heads", "kv_heads", "vocab"}) {
-      if (!params_.is_default(key))
-        params_.fail(key, fmt::format("`{}` comes from the DLIO config `{}`; remove one of them",
-                                      key, dlio_path));
-    }
-    std::filesystem::path p(dlio_path);
-    const std::string& file = params_.location("dlio").file;
-    if (p.is_relative() && !file.empty() && file.front() != '<')
-      p = std::filesystem::path(file).parent_path() / p;
-    const DlioConfig cfg = load_dlio(p.string());
+    const DlioConfig cfg =
+        load_dlio_param(params_, "dlio",
+                        {"model", "precision", "tp", "pp", "zero_stage", "count", "interval",
+                         "fsync", "layers", "hidden", "ffn", "heads", "kv_heads", "vocab"});
     dlio_unknown_keys_ = cfg.unknown_keys;
     if (!cfg.transformer)
       params_.fail("dlio", fmt::format("`{}` describes no transformer (model.type: {}); the "
                                        "checkpoint workload needs one",
-                                       p.string(), cfg.model_type));
+                                       cfg.source, cfg.model_type));
     if (!cfg.workflow.checkpoint)
-      params_.fail("dlio", fmt::format("`{}` has workflow.checkpoint: False", p.string()));
+      params_.fail("dlio", fmt::format("`{}` has workflow.checkpoint: False", cfg.source));
     model_ = *cfg.transformer;
     precision_ = cfg.precision;
     parallelism_ = cfg.parallelism;

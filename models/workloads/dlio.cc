@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <stdexcept>
 #include <utility>
 
@@ -579,6 +580,25 @@ DlioConfig parse_dlio(const Node& root, std::string source) {
 
 DlioConfig load_dlio(const std::string& path) {
   return parse_dlio(sim::config::load_file(path), path);
+}
+
+DlioConfig load_dlio_param(const sim::config::Params& params, std::string_view key,
+                           std::initializer_list<const char*> owned) {
+  const std::string& value = params.string(key);
+  for (const char* name : owned) {
+    if (!params.is_default(name))
+      params.fail(name, fmt::format("`{}` comes from the DLIO config `{}`; remove one of them",
+                                    name, value));
+  }
+  std::filesystem::path path(value);
+  const std::string& file = params.location(key).file;
+  if (path.is_relative() && !file.empty() && file.front() != '<')
+    path = std::filesystem::path(file).parent_path() / path;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    params.fail(key, fmt::format("no DLIO config `{}` (a path relative to the scenario file)",
+                                 path.string()));
+  return load_dlio(path.string());
 }
 
 DlioConfig parse_dlio_string(std::string_view yaml, std::string source) {

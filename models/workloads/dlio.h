@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,7 @@
 #include "models/workloads/llm_state.h"
 #include "sim/config/error.h"
 #include "sim/config/node.h"
+#include "sim/config/params.h"
 
 namespace stormsim::models {
 
@@ -124,6 +126,13 @@ struct DlioConfig {
 // Loads and parses a DLIO YAML file. Throws sim::config::ConfigError naming
 // file, line and key on malformed YAML or a mapped key with a bad value.
 DlioConfig load_dlio(const std::string& path);
+// The DLIO config that a component's parameter `key` names, a path
+// relative to the scenario file that sets it. Each parameter in `owned`
+// comes from the config: setting it beside `key` is a ConfigError at it.
+// The result's `source` is the resolved path.
+DlioConfig load_dlio_param(const sim::config::Params& params, std::string_view key,
+                           std::initializer_list<const char*> owned);
+
 // Parses an already loaded tree; `source` is recorded as the file name.
 DlioConfig parse_dlio(const sim::config::Node& root, std::string source);
 // Parses YAML text; `source` stands for the file name in messages.

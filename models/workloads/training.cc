@@ -157,22 +157,14 @@ Training::Training(const ComponentContext& ctx)
   const std::string& dlio_path = params_.string("dlio");
   std::optional<double> cfg_au;
   if (!dlio_path.empty()) {
-    for (const char* key :
-         {"files", "samples_per_file", "record_length", "record_length_stdev", "batch_size",
-          "read_threads", "prefetch", "computation_time", "computation_time_stdev", "seed"}) {
-      if (!params_.is_default(key))
-        params_.fail(key, fmt::format("`{}` comes from the DLIO config `{}`; remove one of them",
-                                      key, dlio_path));
-    }
-    std::filesystem::path p(dlio_path);
-    const std::string& file = params_.location("dlio").file;
-    if (p.is_relative() && !file.empty() && file.front() != '<')
-      p = std::filesystem::path(file).parent_path() / p;
-    const DlioConfig cfg = load_dlio(p.string());
-    dlio_source_ = p.string();
+    const DlioConfig cfg = load_dlio_param(
+        params_, "dlio",
+        {"files", "samples_per_file", "record_length", "record_length_stdev", "batch_size",
+         "read_threads", "prefetch", "computation_time", "computation_time_stdev", "seed"});
+    dlio_source_ = cfg.source;
     dlio_unknown_keys_ = cfg.unknown_keys;
     if (!cfg.workflow.train)
-      params_.fail("dlio", fmt::format("`{}` has workflow.train: False", p.string()));
+      params_.fail("dlio", fmt::format("`{}` has workflow.train: False", cfg.source));
     job_.files = cfg.dataset.num_files_train;
     job_.samples_per_file = cfg.dataset.num_samples_per_file;
     job_.record_length = cfg.dataset.record_length_bytes;
@@ -189,7 +181,7 @@ Training::Training(const ComponentContext& ctx)
     if (job_.files <= 0 || job_.samples_per_file <= 0 || job_.batch_size <= 0 ||
         job_.record_length <= 0 || job_.epochs <= 0)
       params_.fail("dlio", fmt::format("`{}`: the dataset, batch size and epochs must be positive",
-                                       p.string()));
+                                       cfg.source));
   } else {
     job_.files = params_.integer("files");
     job_.samples_per_file = params_.integer("samples_per_file");
