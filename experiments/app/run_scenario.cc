@@ -11,17 +11,11 @@
 
 namespace stormsim::app {
 
-std::string dlio_scenario_text(const std::string& dlio_path, std::optional<std::int64_t> ranks) {
-  const std::string path = std::filesystem::absolute(dlio_path).string();
-  const models::DlioConfig cfg = models::load_dlio(path);
-  if (cfg.workflow.train && !cfg.workflow.checkpoint) {
-    // A training workload: its data reads on one storage service, AU against
-    // metric.au; 8 ranks (one DGX) unless --ranks says otherwise.
-    return fmt::format(R"(name: dlio-{name}
-description: the DLIO training workload {file} on H100s with a Lustre-like file system
-seed: 1
-duration: 1d
-topology:
+namespace {
+
+// The cluster --dlio runs on: topologies/h100-superpod-1024.yaml, inlined so
+// that the scenario needs no file.
+constexpr const char* kDlioTopology = R"(topology:
   name: h100-superpod-1024
   gpu_servers:
     count: 128
@@ -36,7 +30,21 @@ topology:
   routing:
     policy: per_flow
     seed: 0
-components:
+)";
+
+}  // namespace
+
+std::string dlio_scenario_text(const std::string& dlio_path, std::optional<std::int64_t> ranks) {
+  const std::string path = std::filesystem::absolute(dlio_path).string();
+  const models::DlioConfig cfg = models::load_dlio(path);
+  if (cfg.workflow.train && !cfg.workflow.checkpoint) {
+    // A training workload: its data reads on one storage service, AU against
+    // metric.au; 8 ranks (one DGX) unless --ranks says otherwise.
+    return fmt::format(R"(name: dlio-{name}
+description: the DLIO training workload {file} on H100s with a Lustre-like file system
+seed: 1
+duration: 1d
+{topology}components:
   - name: fs
     type: lustre
   - name: job
@@ -46,7 +54,7 @@ components:
     ranks: {ranks}
 )",
                        fmt::arg("name", cfg.model_name), fmt::arg("file", path),
-                       fmt::arg("ranks", ranks.value_or(8)));
+                       fmt::arg("ranks", ranks.value_or(8)), fmt::arg("topology", kDlioTopology));
   }
   if (!cfg.workflow.checkpoint || !cfg.transformer) {
     throw sim::config::ConfigError(
@@ -72,22 +80,7 @@ description: the DLIO checkpoint workload {file} on 1,024 H100s with a 3FS-like 
 seed: 1
 duration: {duration}s
 flow_quantum: 1ms
-topology:
-  name: h100-superpod-1024
-  gpu_servers:
-    count: 128
-  storage_servers:
-    count: 32
-  fabric:
-    generator: rail_optimized
-    servers_per_su: 32
-    spines: 16
-    oversubscription: 1
-    storage_servers_per_leaf: 16
-  routing:
-    policy: per_flow
-    seed: 0
-components:
+{topology}components:
   - name: fs
     type: chain_store
     chunk_size: 64MiB
@@ -99,7 +92,8 @@ components:
     dp: {dp}
 )",
                      fmt::arg("name", cfg.model_name), fmt::arg("file", path),
-                     fmt::arg("duration", duration), fmt::arg("dp", par.dp));
+                     fmt::arg("duration", duration), fmt::arg("dp", par.dp),
+                     fmt::arg("topology", kDlioTopology));
 }
 
 sim::config::Node load_scenario(const ScenarioSource& source) {
