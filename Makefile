@@ -12,8 +12,10 @@ STORMSIM := $(BUILD)/experiments/stormsim
 
 .PHONY: run test deps configure build bench bench-simgrid format check-format asan clean
 
+# Ends with the default scenario's figures and report (stormsim report).
 run: build
-	$(STORMSIM) run
+	$(STORMSIM) run -o stormsim-out/default
+	$(STORMSIM) report stormsim-out/default/result.json -o stormsim-out/default/report
 
 CTEST_FLAGS ?=
 

@@ -147,6 +147,15 @@ class Engine {
 
   void add_observer(Observer* o) { observers_.push_back(o); }
   void remove_observer(Observer* o);
+  // True when an attached observer wants records: models test it before
+  // building one, so tracing costs nothing when off.
+  bool tracing() const {
+    for (const Observer* o : observers_) {
+      if (o->wants_records())
+        return true;
+    }
+    return false;
+  }
   // Hands a trace record to every observer; free when there are none.
   void record(const Record& r) const {
     for (Observer* o : observers_)

@@ -13,7 +13,8 @@ class Engine;
 
 // A model's notification of something worth tracing: a phase beginning or
 // ending on a track (a rank, a drive), an instant (a fault), or a counter
-// sample (bandwidth). Views are only valid during the call.
+// sample (bandwidth). Views are only valid during the call. Begin/end pairs
+// nest per track, like a call stack.
 struct Record {
   enum class Kind { kBegin, kEnd, kInstant, kCounter };
   Kind kind = Kind::kInstant;
@@ -21,6 +22,13 @@ struct Record {
   std::string_view track;
   std::string_view name;
   double value = 0.0;
+  // What the track belongs to (a component name); empty for the run itself.
+  std::string_view group{};
+  // With lanes > 0 the track is lane `lane` of `lanes` alike ones (rank 17 of
+  // 1,024), named "<track> <lane>": a tracer may keep a sample of them, and
+  // the model formats no name per lane.
+  std::int64_t lane = -1;
+  std::int64_t lanes = 0;
 };
 
 // Receives the engine's lifecycle callbacks. Every method has an empty
@@ -36,6 +44,9 @@ class Observer {
   virtual void on_process_start(const Engine& /*engine*/, std::string_view /*name*/) {}
   virtual void on_process_end(const Engine& /*engine*/, std::string_view /*name*/) {}
   virtual void on_record(const Engine& /*engine*/, const Record& /*record*/) {}
+  // True for an observer that uses on_record (a tracer): models skip building
+  // records when no observer wants them. Must not change while attached.
+  virtual bool wants_records() const { return false; }
 };
 
 }  // namespace stormsim::sim

@@ -13,12 +13,14 @@
 #include "experiments/app/catalogue.h"
 #include "experiments/app/fit_commands.h"
 #include "experiments/app/progress.h"
+#include "experiments/app/report_command.h"
 #include "experiments/app/run_scenario.h"
 #include "experiments/app/tco_command.h"
 #include "experiments/app/topo_command.h"
 #include "models/cost/tco_metrics.h"
 #include "models/simulation.h"
 #include "sim/atomic_file.h"
+#include "sim/chrome_trace.h"
 #include "sim/config/error.h"
 #include "sim/units.h"
 
@@ -39,7 +41,27 @@ struct Options {
   std::string out_dir;
   std::string type;
   bool quiet = false;
+  std::string trace;                 // --trace: Chrome trace path
+  std::string trace_cap = "256MiB";  // --trace-cap
+  std::int64_t trace_ranks = 64;     // --trace-ranks
 };
+
+// The --trace writer, attached to the run's engine until the run ends.
+void start_trace(const Options& o, sim::Engine& engine, std::optional<sim::ChromeTraceWriter>& w) {
+  if (o.trace.empty())
+    return;
+  sim::ChromeTraceOptions t;
+  const bool digits = o.trace_cap.find_first_not_of("0123456789") == std::string::npos;
+  const double cap = digits && !o.trace_cap.empty() ? std::stod(o.trace_cap)
+                                                    : sim::units::parse_size(o.trace_cap).value();
+  if (!(cap >= 4096))
+    throw sim::units::UnitError(
+        fmt::format("--trace-cap {}: give at least 4096 bytes (e.g. 256MiB)", o.trace_cap));
+  t.max_bytes = static_cast<std::uint64_t>(cap);
+  t.max_lanes = o.trace_ranks;
+  w.emplace(o.trace, t);
+  engine.add_observer(&*w);
+}
 
 void add_scenario_options(CLI::App& cmd, Options& o) {
   cmd.add_option("--set", o.source.sets,
@@ -57,9 +79,15 @@ int command_run(const Options& o, std::ostream& out) {
     progress.emplace(stderr, sim.duration());
     sim.engine().add_observer(&*progress);
   }
+  std::optional<sim::ChromeTraceWriter> trace;
+  start_trace(o, sim.engine(), trace);
   sim.run();
   if (progress)
     sim.engine().remove_observer(&*progress);
+  if (trace) {
+    sim.engine().remove_observer(&*trace);
+    trace->close(sim.end_time());
+  }
   const std::filesystem::path dir = o.out_dir.empty()
                                         ? std::filesystem::path("stormsim-out") / sim.name()
                                         : std::filesystem::path(o.out_dir);
@@ -81,6 +109,9 @@ int command_run(const Options& o, std::ostream& out) {
     }
   }
   out << fmt::format("result: {}\n", result.string());
+  if (trace)
+    out << fmt::format("trace: {}{}\n", trace->path().string(),
+                       trace->truncated() ? " (truncated at --trace-cap)" : "");
   return kOk;
 }
 
@@ -114,6 +145,15 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   run->add_option("--ranks", o.source.ranks,
                   "with --dlio: the number of ranks (default: one per GPU of the cluster)")
       ->needs("--dlio");
+  run->add_option("--trace", o.trace,
+                  "also write a Chrome trace / Perfetto JSON of the run (per-rank phases, "
+                  "bandwidth counters, faults)");
+  run->add_option("--trace-cap", o.trace_cap, "size cap of the trace (default 256MiB)")
+      ->needs("--trace");
+  run->add_option("--trace-ranks", o.trace_ranks,
+                  "rank tracks kept per component, evenly spaced (default 64)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40))
+      ->needs("--trace");
   add_scenario_options(*run, o);
 
   CLI::App* check = app.add_subcommand("check", "validate a scenario without running it");
@@ -137,6 +177,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   CLI::App* fit_cmd = add_fit_command(app, fit_options);
   ValidateCommandOptions validate_options;
   CLI::App* validate_cmd = add_validate_command(app, validate_options);
+  ReportOptions report_options;
+  CLI::App* report_cmd = add_report_command(app, report_options);
 
   try {
     app.parse(argc, argv);
@@ -167,6 +209,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       return command_fit(fit_options, out);
     if (*validate_cmd)
       return command_validate(validate_options, out);
+    if (*report_cmd)
+      return command_report(report_options, out, err);
   } catch (const sim::config::ConfigError& e) {
     err << "stormsim: error: " << e.what() << "\n";
     return kInputError;

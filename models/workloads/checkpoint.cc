@@ -90,6 +90,34 @@ nlohmann::json percentiles(const std::vector<float>& values) {
   return {{"p50", at(0.50)}, {"p99", at(0.99)}, {"max", static_cast<double>(v.back())}};
 }
 
+// The same values as an empirical CDF at the 101 quantiles 0, 0.01 .. 1, by
+// the nearest-rank rule percentiles() uses (so p50, p99 and max agree).
+nlohmann::json quantiles(const std::vector<float>& values) {
+  std::vector<float> v;
+  v.reserve(values.size());
+  for (float x : values) {
+    if (x >= 0)
+      v.push_back(x);
+  }
+  if (v.empty())
+    return nullptr;
+  std::sort(v.begin(), v.end());
+  nlohmann::json q = nlohmann::json::array(), s = nlohmann::json::array();
+  for (int i = 0; i <= 100; ++i) {
+    const double p = i / 100.0;
+    const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())));
+    q.push_back(p);
+    s.push_back(static_cast<double>(v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)]));
+  }
+  return {{"quantile", std::move(q)}, {"seconds", std::move(s)}};
+}
+
+// Series in time_series.bottlenecks.
+constexpr std::size_t kReportedBottlenecks = 8;
+// Series kept while sampling; the ones with the least bottleneck time go
+// when there are twice as many.
+constexpr std::size_t kKeptBottlenecks = 256;
+
 }  // namespace
 
 ModelSpec Checkpoint::spec() {
@@ -476,6 +504,7 @@ sim::Task<void> Checkpoint::sample() {
   };
   for (Tier& t : tiers_)
     t.last = cumulative(t);
+  start_bottleneck_sampling();
   const double dt = sample_period_.seconds();
   while (active_ > 0) {
     co_await engine_.sleep(sample_period_);
@@ -488,9 +517,120 @@ sim::Task<void> Checkpoint::sample() {
       if (!restoring_)
         t.peak = std::max(t.peak, rate);
       t.last = now;
+      if (engine_.tracing())
+        trace_counter(fmt::format("tier {} bytes/s", t.name), rate);
     }
+    sample_bottlenecks(dt);
   }
   sampler_running_ = false;
+}
+
+void Checkpoint::start_bottleneck_sampling() {
+  if (!attribute_)
+    return;
+  const auto& flows = cluster_->flows();
+  bottleneck_last_.resize(flows.constraint_count());
+  for (sim::flow::ConstraintId c = 0; c < flows.constraint_count(); ++c)
+    bottleneck_last_[c] = flows.usage(c);
+}
+
+// A constraint's series starts at the sample in which it first limited a
+// flow (earlier samples read 0): tracking every constraint from the start
+// would cost memory in proportion to the whole fabric.
+void Checkpoint::sample_bottlenecks(double dt) {
+  if (!attribute_)
+    return;
+  const auto& flows = cluster_->flows();
+  const std::size_t n = flows.constraint_count();
+  bottleneck_last_.resize(n);
+  bottleneck_row_.resize(n, -1);
+  const std::size_t sample = sample_t_.size() - 1;
+  for (sim::flow::ConstraintId c = 0; c < n; ++c) {
+    const auto u = flows.usage(c);
+    auto& last = bottleneck_last_[c];
+    const double limited = (u.bottleneck_time - last.bottleneck_time).seconds();
+    const double bytes = u.bytes.value() - last.bytes.value();
+    last = u;
+    if (bottleneck_row_[c] < 0) {
+      if (limited <= 0)
+        continue;
+      bottleneck_row_[c] = static_cast<std::int32_t>(bottleneck_series_.size());
+      bottleneck_series_.push_back({c, 0, 0, std::vector<float>(sample, 0.0f)});
+    }
+    BottleneckSeries& b = bottleneck_series_[static_cast<std::size_t>(bottleneck_row_[c])];
+    const double cap = flows.capacity(c).value();
+    b.capacity = std::max(b.capacity, cap);
+    b.bottleneck_s += limited;
+    b.utilization.push_back(
+        cap > 0 && dt > 0 ? static_cast<float>(std::clamp(bytes / (cap * dt), 0.0, 1.0)) : 0.0f);
+  }
+  if (bottleneck_series_.size() >= 2 * kKeptBottlenecks) {
+    std::vector<BottleneckSeries> kept;
+    for (std::size_t i : top_bottlenecks(kKeptBottlenecks))
+      kept.push_back(std::move(bottleneck_series_[i]));
+    std::fill(bottleneck_row_.begin(), bottleneck_row_.end(), -1);
+    bottleneck_series_ = std::move(kept);
+    for (std::size_t i = 0; i < bottleneck_series_.size(); ++i)
+      bottleneck_row_[bottleneck_series_[i].constraint] = static_cast<std::int32_t>(i);
+  }
+  if (engine_.tracing()) {
+    for (std::size_t i : top_bottlenecks(kReportedBottlenecks)) {
+      const BottleneckSeries& b = bottleneck_series_[i];
+      trace_counter(fmt::format("bottleneck {} utilization", flows.name(b.constraint)),
+                    b.utilization.back());
+    }
+  }
+}
+
+std::vector<std::size_t> Checkpoint::top_bottlenecks(std::size_t n) const {
+  std::vector<std::size_t> top(bottleneck_series_.size());
+  for (std::size_t i = 0; i < top.size(); ++i)
+    top[i] = i;
+  const auto more = [&](std::size_t i, std::size_t j) {
+    const BottleneckSeries &a = bottleneck_series_[i], &b = bottleneck_series_[j];
+    return a.bottleneck_s != b.bottleneck_s ? a.bottleneck_s > b.bottleneck_s
+                                            : a.constraint < b.constraint;
+  };
+  const std::size_t k = std::min(n, top.size());
+  std::partial_sort(top.begin(), top.begin() + static_cast<std::ptrdiff_t>(k), top.end(), more);
+  top.resize(k);
+  return top;
+}
+
+// ---- trace records ----
+
+Checkpoint::RankSlice::RankSlice(const Checkpoint& c, std::size_t r, std::string_view what)
+    : c_(c), r_(r), what_(what), open_(c.engine_.tracing()) {
+  if (open_)
+    c_.trace_rank(sim::Record::Kind::kBegin, r_, what_);
+}
+
+void Checkpoint::RankSlice::end() {
+  if (open_)
+    c_.trace_rank(sim::Record::Kind::kEnd, r_, what_);
+  open_ = false;
+}
+
+void Checkpoint::trace_rank(sim::Record::Kind kind, std::size_t r, std::string_view what) const {
+  if (engine_.tracing())
+    engine_.record({kind, engine_.now(), "rank", what, 0.0, name(), static_cast<std::int64_t>(r),
+                    static_cast<std::int64_t>(ranks_.size())});
+}
+
+void Checkpoint::trace_job(sim::Record::Kind kind, std::string_view track,
+                           std::string_view what) const {
+  if (engine_.tracing())
+    engine_.record({kind, engine_.now(), track, what, 0.0, name()});
+}
+
+void Checkpoint::trace_instant(std::string_view what) const {
+  if (engine_.tracing())
+    engine_.record({sim::Record::Kind::kInstant, engine_.now(), "", what, 0.0, name()});
+}
+
+void Checkpoint::trace_counter(std::string_view counter, double value) const {
+  if (engine_.tracing())
+    engine_.record({sim::Record::Kind::kCounter, engine_.now(), "", counter, value, name()});
 }
 
 // The sampler runs while a checkpoint or the restore is under way, and
@@ -593,6 +733,9 @@ void Checkpoint::start() {
 sim::Task<void> Checkpoint::storage_fault() {
   co_await engine_.sleep(start_at_ + params_.time("fail_storage_at"));
   storage_fault_at_ = engine_.now();
+  if (engine_.tracing())
+    trace_instant(fmt::format("storage server {} lost",
+                              cluster_->topology().servers()[*failed_storage_].name));
   if (!params_.boolean("rebuild"))
     co_return;
   // What the lost server held: every byte written to its drives so far.
@@ -683,6 +826,8 @@ sim::Task<void> Checkpoint::drive() {
       co_await engine_.sleep(interval_);
     Record& rec = records_[k];
     rec.start = engine_.now();
+    rec.trace_name = fmt::format("checkpoint {}", k + 1);
+    trace_job(sim::Record::Kind::kBegin, "stall", rec.trace_name);
     activity(+1);
     // The host buffers of an async or peer-memory checkpoint are free once
     // the previous one's background work is done: waiting for it is stall.
@@ -693,12 +838,20 @@ sim::Task<void> Checkpoint::drive() {
       engine_.spawn(save(k, r), "");
     co_await blocked_[k]->wait();
     rec.stall_end = engine_.now();
+    trace_job(sim::Record::Kind::kEnd, "stall", rec.trace_name);
     const bool copy_only = strategy_ == Strategy::kAsync || strategy_ == Strategy::kPeerMemory;
     rec.phases.push_back(close_phase("stall", rec.start, before,
                                      copy_only ? 0.0 : layout_.total_bytes,
                                      copy_only ? 0.0 : physical_limit(false)));
     if (!durable_[k]->is_set()) {
-      // The background part: watched by its own process while training goes on.
+      // The background part: watched by its own process while training goes
+      // on. On the trace, one background slice at a time (a tiered drain can
+      // outlast the next checkpoint's stall).
+      if (!background_traced_ && engine_.tracing()) {
+        background_traced_ = true;
+        rec.background_trace = fmt::format("{} {}", background_name(k), k + 1);
+        trace_job(sim::Record::Kind::kBegin, "background", rec.background_trace);
+      }
       engine_.spawn(watch_background(k, snapshot()), "");
     } else {
       rec.durable_end = engine_.now();
@@ -712,7 +865,11 @@ sim::Task<void> Checkpoint::drive() {
   }
   if (failed_server_ && tier0_ != nullptr)
     tier0_->fail_server(*failed_server_);
+  if (failed_server_ && engine_.tracing())
+    trace_instant(
+        fmt::format("client server {} lost", cluster_->topology().servers()[*failed_server_].name));
   restore_.start = engine_.now();
+  trace_job(sim::Record::Kind::kBegin, "restore", "restore");
   restoring_ = true;
   activity(+1);
   auto before = snapshot();
@@ -720,6 +877,7 @@ sim::Task<void> Checkpoint::drive() {
     engine_.spawn(restore_rank(r), "");
   co_await restored_->wait();
   restore_.end = engine_.now();
+  trace_job(sim::Record::Kind::kEnd, "restore", "restore");
   const bool from_storage = strategy_ != Strategy::kPeerMemory;
   restore_.phases.push_back(close_phase("restore", restore_.start, before, restore_.bytes,
                                         from_storage ? physical_limit(true) : 0.0));
@@ -750,11 +908,20 @@ sim::Task<void> Checkpoint::watch_background(std::size_t k,
   Record& rec = records_[k];
   co_await durable_[k]->wait();
   rec.durable_end = engine_.now();
-  const bool peer_only = strategy_ == Strategy::kPeerMemory && !persists(k);
-  rec.phases.push_back(
-      close_phase(peer_only ? "peer_copy" : "persist", rec.stall_end, before, layout_.total_bytes,
-                  peer_only || strategy_ == Strategy::kTiered ? 0.0 : physical_limit(false)));
+  if (!rec.background_trace.empty()) {
+    trace_job(sim::Record::Kind::kEnd, "background", rec.background_trace);
+    background_traced_ = false;
+  }
+  rec.phases.push_back(close_phase(
+      std::string(background_name(k)), rec.stall_end, before, layout_.total_bytes,
+      (strategy_ == Strategy::kPeerMemory && !persists(k)) || strategy_ == Strategy::kTiered
+          ? 0.0
+          : physical_limit(false)));
   activity(-1);
+}
+
+std::string_view Checkpoint::background_name(std::size_t k) const {
+  return strategy_ == Strategy::kPeerMemory && !persists(k) ? "peer_copy" : "persist";
 }
 
 bool Checkpoint::persists(std::size_t k) const {
@@ -792,9 +959,14 @@ sim::Task<void> Checkpoint::save(std::size_t k, std::size_t r) {
   const storage::Client c = client_of(r);
   bool blocked = false;
   bool ok = true;
+  // The rank's slice: its whole save, or (tiered) until tier0 acknowledges,
+  // since the drain may outlast the next checkpoint's start.
+  RankSlice slice(*this, r, rec.trace_name);
   try {
-    if (shard.bytes > 0)
+    if (shard.bytes > 0) {
+      RankSlice copy(*this, r, "gpu_copy");
       co_await rank.gpu->copy_to_host(rank.gpu_index, sim::Bytes(shard.bytes));
+    }
     rec.copy_end = std::max(rec.copy_end, engine_.now());
     switch (strategy_) {
       case Strategy::kSync:
@@ -809,6 +981,7 @@ sim::Task<void> Checkpoint::save(std::size_t k, std::size_t r) {
         co_await persist(k, r, *tier0_, c);
         rank_blocked(k, r);
         blocked = true;
+        slice.end();
         for (const auto& f : shard.files) {
           if (!co_await tier0_->wait_durable(tier0_->id_of(path(k, f))))
             throw storage::StorageError(
@@ -819,9 +992,11 @@ sim::Task<void> Checkpoint::save(std::size_t k, std::size_t r) {
       case Strategy::kPeerMemory:
         rank_blocked(k, r);
         blocked = true;
-        if (shard.bytes > 0)
+        if (shard.bytes > 0) {
+          RankSlice peer(*this, r, "peer_copy");
           co_await cluster_->move(cluster_->memory_of(rank.server), cluster_->memory_of(rank.peer),
                                   sim::Bytes(shard.bytes));
+        }
         if (persists(k))
           co_await persist(k, r, *storage_, c);
         break;
@@ -833,8 +1008,11 @@ sim::Task<void> Checkpoint::save(std::size_t k, std::size_t r) {
     ok = false;
     note_failure(e);
   }
-  if (!ok)
+  if (!ok) {
     ++rec.failed;
+    trace_rank(sim::Record::Kind::kInstant, r, "save failed");
+  }
+  slice.end();
   if (!blocked)
     rank_blocked(k, r);
   rank_done(k, r, ok);
@@ -845,17 +1023,25 @@ sim::Task<void> Checkpoint::persist(std::size_t k, std::size_t r, storage::Stora
   const llm::RankShard& shard = layout_.ranks[ranks_[r].shard];
   for (const auto& f : shard.files) {
     sim::Time t = engine_.now();
+    RankSlice create(*this, r, "create");
     const storage::FileId id = co_await svc.create(c, path(k, f));
+    create.end();
     note_metadata(kCreate, t);
-    if (f.bytes > 0)
+    if (f.bytes > 0) {
+      RankSlice write(*this, r, "write");
       co_await svc.write(c, id, sim::Bytes(0), sim::Bytes(f.bytes));
+    }
     if (fsync_) {
       t = engine_.now();
+      RankSlice fsync(*this, r, "fsync");
       co_await svc.fsync(c, id);
+      fsync.end();
       note_metadata(kFsync, t);
     }
     t = engine_.now();
+    RankSlice close(*this, r, "close");
     co_await svc.close(c, id);
+    close.end();
     note_metadata(kClose, t);
   }
   records_[k].bytes += shard.bytes;
@@ -872,12 +1058,18 @@ sim::Task<void> Checkpoint::read_files(std::size_t r, storage::StorageService& s
   const std::size_t k = records_.size() - 1;
   for (const auto& f : shard.files) {
     sim::Time t = engine_.now();
+    RankSlice open(*this, r, "open");
     const storage::FileId id = co_await svc.open(c, path(k, f));
+    open.end();
     note_metadata(kOpen, t);
-    if (f.bytes > 0)
+    if (f.bytes > 0) {
+      RankSlice read(*this, r, "read");
       co_await svc.read(c, id, sim::Bytes(0), sim::Bytes(f.bytes));
+    }
     t = engine_.now();
+    RankSlice close(*this, r, "close");
     co_await svc.close(c, id);
+    close.end();
     note_metadata(kClose, t);
   }
 }
@@ -888,15 +1080,18 @@ sim::Task<void> Checkpoint::restore_rank(std::size_t r) {
   const storage::Client c = client_of(r);
   const bool lost_local = failed_server_ && *failed_server_ == rank.server;
   const std::size_t last = records_.size() - 1;
+  RankSlice slice(*this, r, "restore");
   try {
     if (strategy_ == Strategy::kPeerMemory && !lost_local) {
       restore_.from[0] += 1;  // still in its own host memory
     } else if (strategy_ == Strategy::kPeerMemory &&
                !(failed_server_ && *failed_server_ == rank.peer)) {
       restore_.from[1] += 1;
-      if (shard.bytes > 0)
+      if (shard.bytes > 0) {
+        RankSlice peer(*this, r, "peer_read");
         co_await cluster_->move(cluster_->memory_of(rank.peer), cluster_->memory_of(rank.server),
                                 sim::Bytes(shard.bytes));
+      }
     } else if (strategy_ == Strategy::kPeerMemory && !persists(last)) {
       throw storage::StorageError(fmt::format(
           "rank {}: its checkpoint was in the memory of `{}` and `{}` only, and was lost", r,
@@ -915,17 +1110,22 @@ sim::Task<void> Checkpoint::restore_rank(std::size_t r) {
       restore_.from[3] += 1;
       co_await read_files(r, *storage_, c);
     }
-    if (shard.bytes > 0)
+    if (shard.bytes > 0) {
+      RankSlice load(*this, r, "gpu_load");
       co_await rank.gpu->copy_from_host(rank.gpu_index, sim::Bytes(shard.bytes));
+    }
     restore_.rank_s[r] = static_cast<float>((engine_.now() - restore_.start).seconds());
     restore_.bytes += shard.bytes;
   } catch (const storage::StorageError& e) {
     ++restore_.failed;
     note_failure(e);
+    trace_rank(sim::Record::Kind::kInstant, r, "restore failed");
   } catch (const sim::flow::TransferAborted& e) {
     ++restore_.failed;
     note_failure(e);
+    trace_rank(sim::Record::Kind::kInstant, r, "restore failed");
   }
+  slice.end();
   if (++restore_.done == ranks_.size())
     restored_->set();
 }
@@ -991,7 +1191,9 @@ nlohmann::json Checkpoint::metrics(sim::Time end) const {
                         {"failed_ranks", rec.failed},
                         {"durable", rec.durable},
                         {"rank_stall_s", percentiles(rec.rank_stall_s)},
-                        {"rank_completion_s", percentiles(rec.rank_durable_s)}};
+                        {"rank_completion_s", percentiles(rec.rank_durable_s)},
+                        {"rank_stall_cdf", quantiles(rec.rank_stall_s)},
+                        {"rank_completion_cdf", quantiles(rec.rank_durable_s)}};
     if (rec.persisted == ranks_.size()) {
       const double d = rec.durable_s();
       j[rec.durable ? "time_to_durable_s" : "time_to_safe_s"] = d;
@@ -1099,6 +1301,19 @@ nlohmann::json Checkpoint::metrics(sim::Time end) const {
         {"restore_bytes", t.restore_bytes},   {"peak_bytes_per_s", peak},
         {"mean_bytes_per_s", mean},           {"burstiness", mean > 0 ? peak / mean : 0.0}};
     series[t.name] = t.rate;
+  }
+  if (attribute_) {
+    nlohmann::json list = nlohmann::json::array();
+    for (std::size_t i : top_bottlenecks(kReportedBottlenecks)) {
+      const BottleneckSeries& b = bottleneck_series_[i];
+      std::vector<float> u = b.utilization;
+      u.resize(sample_t_.size(), 0.0f);
+      list.push_back({{"constraint", cluster_->flows().name(b.constraint)},
+                      {"capacity_bytes_per_s", b.capacity},
+                      {"bottleneck_s", b.bottleneck_s},
+                      {"utilization", std::move(u)}});
+    }
+    series["bottlenecks"] = std::move(list);
   }
   m["tiers"] = std::move(tiers);
   m["time_series"] = std::move(series);

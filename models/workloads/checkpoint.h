@@ -41,12 +41,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "models/cluster.h"
 #include "models/component.h"
 #include "models/workloads/llm_state.h"
 #include "sim/flow/flow_system.h"
+#include "sim/observer.h"
 #include "sim/sync.h"
 
 namespace stormsim::models {
@@ -92,6 +94,8 @@ class Checkpoint : public Component {
     std::vector<float> rank_durable_s;  // per rank: until its files are durable
     std::size_t blocked = 0, persisted = 0, safe = 0, failed = 0;
     std::vector<Phase> phases;
+    std::string trace_name;        // "checkpoint <n>", for trace slices
+    std::string background_trace;  // its traced background slice, if any
     double stall_s() const { return (stall_end - start).seconds(); }
     double durable_s() const { return (durable_end - start).seconds(); }
   };
@@ -135,6 +139,14 @@ class Checkpoint : public Component {
     double restore_bytes = 0;  // carried while sampling the restore
     double peak = 0;           // highest sampled rate during checkpoints
   };
+  // A constraint that was a bottleneck while sampling: its utilization in
+  // every sample from the one where it first limited a flow.
+  struct BottleneckSeries {
+    sim::flow::ConstraintId constraint = 0;
+    double capacity = 0;      // bytes/s, the highest seen
+    double bottleneck_s = 0;  // summed over the samples
+    std::vector<float> utilization;
+  };
   struct Metadata {
     std::uint64_t count = 0;
     double seconds = 0;  // summed latency
@@ -172,6 +184,37 @@ class Checkpoint : public Component {
                     double physical_limit) const;
   void build_tiers();
   double physical_limit(bool restore);
+  // Per-sample utilization of the constraints that were bottlenecks
+  // (time_series.bottlenecks); start_bottleneck_sampling at each sampler start.
+  void start_bottleneck_sampling();
+  void sample_bottlenecks(double dt);
+  // Indices of the series with the most bottleneck time, most first.
+  std::vector<std::size_t> top_bottlenecks(std::size_t n) const;
+
+  // Trace records (free when nothing traces): a slice on rank r's track, an
+  // instant on it or on the component, a slice on one of the component's
+  // own tracks (stall, background, restore), a counter.
+  void trace_rank(sim::Record::Kind kind, std::size_t r, std::string_view what) const;
+  void trace_job(sim::Record::Kind kind, std::string_view track, std::string_view what) const;
+  void trace_instant(std::string_view what) const;
+  void trace_counter(std::string_view counter, double value) const;
+  // A slice on rank r's track that ends when it goes out of scope, so an
+  // exception (a failed write) or the engine's shutdown also closes it.
+  class RankSlice {
+   public:
+    RankSlice(const Checkpoint& c, std::size_t r, std::string_view what);
+    ~RankSlice() { end(); }
+    RankSlice(const RankSlice&) = delete;
+    RankSlice& operator=(const RankSlice&) = delete;
+    void end();
+
+   private:
+    const Checkpoint& c_;
+    std::size_t r_;
+    std::string_view what_;
+    bool open_;
+  };
+  std::string_view background_name(std::size_t k) const;
 
   sim::config::Params params_;
   sim::Engine& engine_;
@@ -212,7 +255,11 @@ class Checkpoint : public Component {
   std::array<Metadata, 4> metadata_{};  // create, open, fsync, close
   std::vector<Tier> tiers_;
   std::vector<double> sample_t_;
-  int active_ = 0;  // checkpoints (and the restore) under way
+  std::vector<sim::flow::FlowSystem::Usage> bottleneck_last_;  // per constraint, last sample
+  std::vector<std::int32_t> bottleneck_row_;                   // per constraint: its series, or -1
+  std::vector<BottleneckSeries> bottleneck_series_;
+  bool background_traced_ = false;  // a background slice is open on the trace
+  int active_ = 0;                  // checkpoints (and the restore) under way
   bool sampler_running_ = false;
   bool restoring_ = false;
   std::optional<double> limit_save_, limit_restore_;
