@@ -19,7 +19,8 @@ constexpr std::uint64_t rotl(std::uint64_t x, int k) {
   return (x << k) | (x >> (64 - k));
 }
 
-// FNV-1a: stable across platforms and releases, unlike std::hash.
+}  // namespace
+
 std::uint64_t fnv1a(std::string_view s) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   for (unsigned char c : s) {
@@ -28,8 +29,6 @@ std::uint64_t fnv1a(std::string_view s) {
   }
   return h;
 }
-
-}  // namespace
 
 Rng::Rng(std::uint64_t seed) {
   // SplitMix64 expands the seed so that nearby seeds give unrelated states.

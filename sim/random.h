@@ -35,6 +35,10 @@ class Rng {
   std::uint64_t s_[4];
 };
 
+// FNV-1a, 64-bit: a hash stable across platforms and releases (unlike
+// std::hash), for stream names and for keys written to files.
+std::uint64_t fnv1a(std::string_view s);
+
 // Streams are keyed by name: each stream's seed is a hash of (master seed,
 // name), so adding a stream never shifts another stream's draws.
 class RngStreams {

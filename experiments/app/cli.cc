@@ -15,6 +15,7 @@
 #include "experiments/app/progress.h"
 #include "experiments/app/report_command.h"
 #include "experiments/app/run_scenario.h"
+#include "experiments/app/sweep_command.h"
 #include "experiments/app/tco_command.h"
 #include "experiments/app/topo_command.h"
 #include "models/cost/tco_metrics.h"
@@ -169,6 +170,10 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   CLI::App* topo_cmd = add_topo_command(app, topo_options);
   TcoOptions tco_options;
   CLI::App* tco_cmd = add_tco_command(app, tco_options);
+  SweepOptions sweep_options;
+  CLI::App* sweep_cmd = add_sweep_command(app, sweep_options);
+  MergeOptions merge_options;
+  CLI::App* merge_cmd = add_merge_command(app, merge_options);
 
   CLI::App* probe_cmd = add_probe_command(app);
   CalibrateOptions calibrate_options;
@@ -201,6 +206,10 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       return command_topo(topo_options, out);
     if (*tco_cmd)
       return command_tco(tco_options, out);
+    if (*sweep_cmd)
+      return command_sweep(sweep_options, out);
+    if (*merge_cmd)
+      return command_merge(merge_options, out);
     if (*probe_cmd)
       return command_probe(*probe_cmd, out, err);
     if (*calibrate_cmd)

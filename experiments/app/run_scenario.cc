@@ -96,25 +96,53 @@ flow_quantum: 1ms
                      fmt::arg("topology", kDlioTopology));
 }
 
+void inline_topology_file(sim::config::Node& root) {
+  sim::config::Node* topology = root.find("topology");
+  if (topology == nullptr || !topology->is_scalar() || topology->scalar().empty())
+    return;
+  std::filesystem::path path(topology->scalar());
+  if (path.is_relative()) {
+    const std::filesystem::path file(topology->location().file);
+    if (file.has_parent_path() && std::filesystem::exists(file.parent_path() / path))
+      path = file.parent_path() / path;
+  }
+  if (!std::filesystem::exists(path)) {
+    throw sim::config::ConfigError(topology->location(), "topology",
+                                   fmt::format("no topology file `{}` (looked next to the "
+                                               "scenario file and in the working directory)",
+                                               topology->scalar()));
+  }
+  sim::config::Node inlined = sim::config::load_scenario(path.string());
+  *topology = std::move(inlined);
+}
+
+namespace {
+
+void apply_sets(sim::config::Node& root, const ScenarioSource& source) {
+  for (const std::string& assignment : source.sets) {
+    if (assignment.rfind("topology.", 0) == 0)
+      inline_topology_file(root);
+    sim::config::apply_override(root, assignment);
+  }
+  if (source.seed)
+    sim::config::apply_override(root, fmt::format("seed={}", *source.seed));
+}
+
+}  // namespace
+
 sim::config::Node load_scenario(const ScenarioSource& source) {
   if (!source.dlio.empty()) {
     sim::config::Node root = sim::config::load_scenario_string(
         dlio_scenario_text(source.dlio, source.ranks), "<dlio scenario>",
         std::filesystem::current_path().string());
-    for (const std::string& assignment : source.sets)
-      sim::config::apply_override(root, assignment);
-    if (source.seed)
-      sim::config::apply_override(root, fmt::format("seed={}", *source.seed));
+    apply_sets(root, source);
     return root;
   }
   sim::config::Node root = source.path.empty() ? sim::config::load_scenario_string(
                                                      default_scenario_text(), "<default scenario>",
                                                      std::filesystem::current_path().string())
                                                : sim::config::load_scenario(source.path);
-  for (const std::string& assignment : source.sets)
-    sim::config::apply_override(root, assignment);
-  if (source.seed)
-    sim::config::apply_override(root, fmt::format("seed={}", *source.seed));
+  apply_sets(root, source);
   return root;
 }
 

@@ -32,7 +32,15 @@ struct ScenarioSource {
 std::string dlio_scenario_text(const std::string& dlio_path, std::optional<std::int64_t> ranks);
 
 // Loads, composes (extends:) and applies the overrides. Throws ConfigError.
+// A `--set topology.…` reaches into a topology given as a file: the file is
+// inlined first (inline_topology_file).
 sim::config::Node load_scenario(const ScenarioSource& source);
+
+// Replaces `topology: FILE` with the file's contents (its `extends:`
+// resolved), so that overrides can address its keys; a map is left as it
+// is. FILE is found as the simulation finds it: next to the scenario file
+// that names it, else from the working directory. Throws ConfigError.
+void inline_topology_file(sim::config::Node& root);
 
 // The result document of a finished run: schema, versions, seed, the fully
 // resolved inputs, metrics and time series. Holds nothing that varies

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -143,6 +144,25 @@ TEST_CASE("overrides with --set reach any value and are checked like the file", 
   const Outcome negative = cli({"check", fixture("base.yaml"), "--set", "duration=-1s"});
   CHECK(negative.code == 2);
   CHECK_THAT(negative.err, Catch::Contains("duration"));
+}
+
+TEST_CASE("overrides with --set reach into a topology given as a file", "[cli][set]") {
+  TempDir dir;
+  const std::string scenario =
+      std::string(STORMSIM_SOURCE_DIR) + "/experiments/storage/lustre.yaml";
+  const Outcome ok = cli({"run", scenario, "-q", "-o", dir.path.string(), "--set",
+                          "topology.storage_servers.count=4", "--set", "duration=10ms"});
+  INFO(ok.err);
+  REQUIRE(ok.code == 0);
+  const auto doc = nlohmann::json::parse(slurp(dir.path / "result.json"));
+  // The file was inlined, with the override applied and its other keys kept.
+  CHECK(doc["metrics"]["cluster"]["topology"] == "dev");
+  CHECK(doc["metrics"]["cost"]["inventory"]["storage"]["servers"] == 4);
+  CHECK(doc["metrics"]["cost"]["inventory"]["compute"]["gpu_servers"] == 4);
+
+  const Outcome typo = cli({"check", scenario, "--set", "topology.storage_server.count=4"});
+  CHECK(typo.code == 2);
+  CHECK_THAT(typo.err, Catch::Contains("did you mean `storage_servers`?"));
 }
 
 TEST_CASE("extends merges a base scenario", "[cli][extends]") {
