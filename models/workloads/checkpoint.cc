@@ -72,42 +72,45 @@ std::string_view strategy_name(Checkpoint::Strategy s) {
   return "sync";
 }
 
-// Nearest-rank percentile of the positive values.
-nlohmann::json percentiles(const std::vector<float>& values) {
+// The non-negative values (negative: not done), sorted.
+std::vector<float> sorted_done(const std::vector<float>& values) {
   std::vector<float> v;
   v.reserve(values.size());
   for (float x : values) {
     if (x >= 0)
       v.push_back(x);
   }
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+// The nearest-rank q-quantile of sorted, non-empty values.
+double nearest_rank(const std::vector<float>& v, double q) {
+  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size())));
+  return static_cast<double>(v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)]);
+}
+
+// Nearest-rank percentiles of the values done.
+nlohmann::json percentiles(const std::vector<float>& values) {
+  const std::vector<float> v = sorted_done(values);
   if (v.empty())
     return nullptr;
-  std::sort(v.begin(), v.end());
-  const auto at = [&](double q) {
-    const auto i = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size()))) - 1;
-    return static_cast<double>(v[std::min(v.size() - 1, i)]);
-  };
-  return {{"p50", at(0.50)}, {"p99", at(0.99)}, {"max", static_cast<double>(v.back())}};
+  return {{"p50", nearest_rank(v, 0.50)},
+          {"p99", nearest_rank(v, 0.99)},
+          {"max", static_cast<double>(v.back())}};
 }
 
 // The same values as an empirical CDF at the 101 quantiles 0, 0.01 .. 1, by
 // the nearest-rank rule percentiles() uses (so p50, p99 and max agree).
 nlohmann::json quantiles(const std::vector<float>& values) {
-  std::vector<float> v;
-  v.reserve(values.size());
-  for (float x : values) {
-    if (x >= 0)
-      v.push_back(x);
-  }
+  const std::vector<float> v = sorted_done(values);
   if (v.empty())
     return nullptr;
-  std::sort(v.begin(), v.end());
   nlohmann::json q = nlohmann::json::array(), s = nlohmann::json::array();
   for (int i = 0; i <= 100; ++i) {
     const double p = i / 100.0;
-    const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())));
     q.push_back(p);
-    s.push_back(static_cast<double>(v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)]));
+    s.push_back(nearest_rank(v, p));
   }
   return {{"quantile", std::move(q)}, {"seconds", std::move(s)}};
 }
