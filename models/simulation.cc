@@ -57,6 +57,13 @@ const ModelSpec& Simulation::scenario_spec() {
               .help("re-solve bandwidth shares only at multiples of this (0: at every change); "
                     "speeds up runs with thousands of concurrent flows, each transfer ending up "
                     "to about one quantum late"),
+          ParamSpec::quantity("flow_message_size", sim::units::Dimension::kSize)
+              .def("0B")
+              .min(0)
+              .help("transfers of at most this size (requests, acks, metadata messages) take "
+                    "their path latency plus their bytes at the path's narrowest capacity "
+                    "instead of sharing bandwidth (0: every transfer shares); cheaper to "
+                    "simulate, and no message waits for a flow_quantum"),
       }};
   return spec;
 }
@@ -110,6 +117,7 @@ void Simulation::build_cluster(const Node& node) {
   }
   cluster_ = std::make_unique<Cluster>(engine_, std::move(topology));
   cluster_->flows().set_solve_quantum(settings_.time("flow_quantum"));
+  cluster_->flows().set_message_size(settings_.bytes("flow_message_size"));
 }
 
 void Simulation::bind_devices() {

@@ -80,6 +80,7 @@ description: the DLIO checkpoint workload {file} on 1,024 H100s with a 3FS-like 
 seed: 1
 duration: {duration}s
 flow_quantum: 1ms
+flow_message_size: 4KiB
 {topology}components:
   - name: fs
     type: chain_store

@@ -74,6 +74,12 @@ void FlowSystem::set_solve_quantum(Time quantum) {
   quantum_ = quantum;
 }
 
+void FlowSystem::set_message_size(Bytes size) {
+  if (!(size.value() >= 0) || !std::isfinite(size.value()))
+    throw std::invalid_argument(fmt::format("message size {} is not a size", size.value()));
+  message_size_ = size;
+}
+
 void FlowSystem::request_solve() {
   if (solve_pending_)
     return;
@@ -214,6 +220,22 @@ std::int64_t FlowSystem::Transfer::first_failed() const {
   return -1;
 }
 
+std::int64_t FlowSystem::Transfer::message_ns() const {
+  if (!(bytes_.value() > 0) || bytes_ > fs_->message_size_)
+    return -1;
+  double rate = options_.max_rate.value();
+  for (ConstraintId c : path())
+    rate = std::min(rate, fs_->solver_.capacity(c));
+  // A path with no capacity stalls a message as it stalls a flow; one with
+  // no constraint at all moves it at once.
+  if (!(rate > 0))
+    return -1;
+  const double ns = std::isfinite(rate) ? std::ceil(bytes_.value() / rate * 1e9) : 0.0;
+  if (ns >= static_cast<double>(Time::max().ns() - engine_->now().ns()))
+    return -1;
+  return static_cast<std::int64_t>(ns);
+}
+
 void FlowSystem::Transfer::set_aborted(ConstraintId c) {
   state_ = State::kAborted;
   failed_at_ = c;
@@ -252,15 +274,25 @@ bool FlowSystem::Transfer::await_ready() {
 
 void FlowSystem::Transfer::await_suspend(std::coroutine_handle<> h) {
   handle_ = h;
-  if (options_.latency > Time{}) {
+  Time wait = options_.latency;
+  if (const std::int64_t ns = message_ns(); ns >= 0) {
+    message_ = true;
+    ++fs_->messages_;
+    wait += Time::from_ns(ns);
+  }
+  if (wait > Time{}) {
     wait_latency();
-    wake_ = engine_->schedule_in(options_.latency, [this] {
+    wake_ = engine_->schedule_in(wait, [this] {
       wake_ = {};
       stop_waiting();
       if (const std::int64_t c = first_failed(); c >= 0) {
         set_aborted(static_cast<ConstraintId>(c));
         handle_.resume();
-      } else if (bytes_.value() == 0) {
+      } else if (bytes_.value() == 0 || message_) {
+        if (message_) {
+          for (ConstraintId c : path())
+            fs_->accounts_[c].bytes += bytes_.value();
+        }
         state_ = State::kDone;
         handle_.resume();
       } else {

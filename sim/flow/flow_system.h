@@ -98,6 +98,17 @@ class FlowSystem {
   Time solve_quantum() const { return quantum_; }
   std::uint64_t solves() const { return solves_; }
 
+  // Transfers of at most `size` bytes (control messages: requests, acks,
+  // metadata RPCs) skip bandwidth sharing: each takes its latency plus its
+  // bytes at the narrowest capacity on its path (or its max_rate), as if
+  // alone on an idle path, and adds no load. 0, the default, lets every
+  // transfer share. Tiny flows cost as much to solve as bulk ones, and under
+  // a solve quantum each would wait up to a quantum; their bandwidth is
+  // negligible, but queueing behind bulk data is not modelled.
+  void set_message_size(Bytes size);
+  Bytes message_size() const { return message_size_; }
+  std::uint64_t messages() const { return messages_; }
+
   void fail(ConstraintId c);
   void restore(ConstraintId c);
   bool failed(ConstraintId c) const { return failed_[c]; }
@@ -141,6 +152,8 @@ class FlowSystem {
   Time quantum_{};
   EventId quantum_event_{};
   std::uint64_t solves_ = 0;
+  Bytes message_size_{};
+  std::uint64_t messages_ = 0;
   Transfer* waiting_ = nullptr;  // transfers in their latency phase
 };
 
@@ -167,6 +180,9 @@ class FlowSystem::Transfer {
   void stop_waiting();
   // The first failed constraint on the path, or -1.
   std::int64_t first_failed() const;
+  // A message's time on the wire (see set_message_size), or -1 when the
+  // transfer is not one and shares bandwidth as a flow.
+  std::int64_t message_ns() const;
 
   std::span<const ConstraintId> path() const {
     return path_heap_.empty() ? std::span<const ConstraintId>(path_inline_.data(), path_size_)
@@ -176,7 +192,7 @@ class FlowSystem::Transfer {
   FlowSystem* fs_;
   Engine* engine_;
   // Paths are short (NIC, a few switch ports, NIC): kept inline, no allocation.
-  std::array<ConstraintId, 8> path_inline_;
+  std::array<ConstraintId, 16> path_inline_;
   std::vector<ConstraintId> path_heap_;
   std::uint32_t path_size_;
   Bytes bytes_;
@@ -187,6 +203,7 @@ class FlowSystem::Transfer {
   FlowId flow_;
   ConstraintId failed_at_ = 0;
   std::string error_;  // set on abort, so it outlives the FlowSystem
+  bool message_ = false;
   Transfer* prev_ = nullptr;
   Transfer* next_ = nullptr;
 };

@@ -310,3 +310,72 @@ TEST_CASE("a solve quantum batches re-solves to its multiples", "[flow]") {
   FlowSystem fs(engine);
   CHECK_THROWS_AS(fs.set_solve_quantum(Time::from_ns(-1)), std::invalid_argument);
 }
+
+Task<void> send_capped_later(FlowSystem& fs, Time start, Path path, Bytes bytes, BytesPerSec cap,
+                             Time& done) {
+  co_await fs.engine().sleep_until(start);
+  co_await fs.transfer(path, bytes, {.max_rate = cap});
+  done = fs.engine().now();
+}
+
+TEST_CASE("messages skip sharing: latency plus bytes at the narrowest capacity", "[flow]") {
+  // A 4,000 B message over a 1 GB/s link and a 0.5 GB/s one, beside a 1 GB
+  // bulk flow saturating the first link. As a message (size limit 4 KiB) it
+  // takes 4,000 B / 0.5 GB/s = 8 us, under a 300 ms quantum too, and the
+  // bulk flow keeps the whole link: 1 s. 4,097 bytes are a flow.
+  for (const Time quantum : {Time{}, 300_ms}) {
+    Engine engine;
+    FlowSystem fs(engine);
+    fs.set_solve_quantum(quantum);
+    fs.set_message_size(Bytes(4096));
+    const ConstraintId link = fs.add_constraint(BytesPerSec(1e9), "link");
+    const ConstraintId slow = fs.add_constraint(BytesPerSec(0.5e9), "slow");
+    Time bulk{}, msg{}, capped{}, big{};
+    engine.spawn(send(fs, {link}, Bytes(1e9), bulk));
+    engine.spawn(send_later(fs, 100_ms, {link, slow}, Bytes(4000), msg));
+    // Its own rate limit counts as a capacity: 1,000 B at 1 MB/s.
+    engine.spawn(send_capped_later(fs, 200_ms, {link}, Bytes(1000), BytesPerSec(1e6), capped));
+    engine.spawn(send_later(fs, 1600_ms, {slow}, Bytes(4097), big));
+    engine.run();
+    CHECK(bulk == 1_s);
+    CHECK(msg == 100_ms + 8_us);
+    CHECK(capped == 201_ms);
+    // The flow waits, under the quantum, for the solve at 1.8 s.
+    CHECK(big == (quantum == Time{} ? 1600_ms : 1800_ms) + Time::from_ns(8194));
+    CHECK(fs.messages() == 2);
+    // Messages' bytes still count as carried.
+    CHECK(fs.usage(slow).bytes.value() == Approx(4000.0 + 4097.0));
+    CHECK(fs.usage(link).bytes.value() == Approx(1e9 + 4000 + 1000));
+  }
+}
+
+TEST_CASE("a message adds its latency and aborts on a failed constraint", "[flow]") {
+  Engine engine;
+  FlowSystem fs(engine);
+  fs.set_message_size(Bytes(256));
+  const ConstraintId link = fs.add_constraint(BytesPerSec(1e9), "storage-1/nic0.rx");
+  Time done{};
+  engine.spawn(send(fs, {link}, Bytes(256), done, {.latency = 5_us}));
+  engine.run();
+  CHECK(done == 5_us + Time::from_ns(256));
+  CHECK(fs.active_flows() == 0);
+
+  // Failed while the message is on its way: aborted when it would arrive.
+  std::string error;
+  Time aborted{};
+  engine.spawn(send_or_abort(fs, {link}, Bytes(100), aborted, error));
+  engine.schedule_in(Time::from_ns(50), [&] { fs.fail(link); });
+  const Time start = engine.now();
+  engine.run();
+  CHECK(error == "transfer aborted: `storage-1/nic0.rx` failed");
+  CHECK(aborted == start + Time::from_ns(100));
+
+  // A path with no capacity stalls a message as it stalls a flow.
+  fs.restore(link);
+  fs.set_capacity(link, BytesPerSec(0));
+  engine.spawn(race(fs, {link}, Bytes(100), 1_s));
+  engine.run();
+  CHECK(fs.active_flows() == 0);
+
+  CHECK_THROWS_AS(fs.set_message_size(Bytes(-1)), std::invalid_argument);
+}

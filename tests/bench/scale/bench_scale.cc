@@ -47,6 +47,8 @@ std::string knob(const char* name, const char* def) {
 //    ~1.5 M flows, in the solver at once at most.
 //  - flow_quantum 1 ms: re-solves batched to 1 ms instants (each transfer
 //    ends up to ~1 ms late on a save of seconds).
+//  - flow_message_size 4 KiB: requests, acks and metadata messages take
+//    their path's latency and serialization outside the sharing.
 //  - attribute: false, restore: false: no per-phase bottleneck attribution
 //    nor max-flow physical limit, and one save only.
 std::string scenario(const Case& c) {
@@ -54,6 +56,7 @@ std::string scenario(const Case& c) {
 seed: 1
 duration: 1h
 flow_quantum: {quantum}
+flow_message_size: 4KiB
 topology:
   name: fat-tree-k{k}
   gpu_servers:
