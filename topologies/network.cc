@@ -29,6 +29,19 @@ Network::Network(sim::flow::FlowSystem& flows, const Topology& topology)
 sim::Task<void> Network::transfer(Vertex src, Vertex dst, sim::Bytes bytes,
                                   NetworkTransferOptions options) {
   const std::uint64_t label = options.flow_label != 0 ? options.flow_label : ++next_label_;
+  if (topo_.routing().policy != RoutePolicy::kSpray) {
+    // One path: no parts to spread the bytes over.
+    const Route r = topo_.route(src, dst, label, options.chunk);
+    path_.clear();
+    for (LinkId l : r.links)
+      path_.push_back(constraint(l));
+    path_.insert(path_.end(), options.extra.begin(), options.extra.end());
+    co_await flows_.transfer(path_, bytes,
+                             {.latency = r.latency + options.extra_latency,
+                              .weight = options.weight,
+                              .max_rate = options.max_rate});
+    co_return;
+  }
   std::vector<Route> routes = topo_.routes(src, dst, label, options.chunk);
   // Sprayed parts together weigh, and may go, as much as one flow would.
   const double k = static_cast<double>(routes.size());

@@ -76,6 +76,9 @@ class Network {
   const Topology& topo_;
   sim::flow::ConstraintId first_;
   std::uint64_t next_label_ = 0;
+  // A transfer's constraint path, built and handed to the FlowSystem (which
+  // copies it) before the transfer first suspends.
+  std::vector<sim::flow::ConstraintId> path_;
 };
 
 }  // namespace stormsim::topo

@@ -166,8 +166,10 @@ const std::vector<std::uint8_t>& Router::fabric_column(std::uint32_t fabric) {
 
 // ---- distances --------------------------------------------------------------
 
-Router::Target Router::make_target(Vertex dst) {
-  Target t;
+const Router::Target& Router::make_target(Vertex dst) {
+  Target& t = target_;
+  t.entries.clear();
+  t.local = 0;
   t.dst = dst;
   t.server = topo_.server_of(dst);
   if (t.server == kNoServer) {
@@ -239,6 +241,7 @@ void Router::next_stamp() {
   if (++stamp_ == 0) {  // wrapped: forget every stamp
     std::fill(memo_stamp_.begin(), memo_stamp_.end(), 0);
     std::fill(node_stamp_.begin(), node_stamp_.end(), 0);
+    memo_dst_stamp_ = 0;
     stamp_ = 1;
   }
 }
@@ -250,7 +253,7 @@ TopologyError Router::no_route(Vertex src, Vertex dst) const {
 
 Router::Dag Router::build_dag(Vertex src, Vertex dst) {
   next_stamp();
-  const Target t = make_target(dst);
+  const Target& t = make_target(dst);
   if (dist(src, t) == kFar)
     throw no_route(src, dst);
   Dag d;
@@ -378,8 +381,16 @@ Route Router::walk_indexed(const Dag& d, std::uint64_t index) const {
 }
 
 Route Router::walk_direct(Vertex src, Vertex dst, std::uint64_t hash) {
-  next_stamp();
-  const Target t = make_target(dst);
+  // Distances to dst stay memoized from one walk to the next while nothing
+  // else has taken a new stamp: a chunk's hops and their acknowledgements
+  // often share a destination.
+  if (memo_dst_stamp_ == 0 || memo_dst_stamp_ != stamp_ || memo_dst_ != dst) {
+    next_stamp();
+    make_target(dst);
+    memo_dst_ = dst;
+    memo_dst_stamp_ = stamp_;
+  }
+  const Target& t = target_;
   std::uint16_t du = dist(src, t);
   if (du == kFar)
     throw no_route(src, dst);
@@ -407,12 +418,23 @@ Route Router::route(Vertex src, Vertex dst, std::uint64_t flow_label, std::uint6
   if (src == dst)
     return Route{};
   const std::uint64_t hash = flow_hash(src, dst, flow_label, chunk);
+  constexpr std::size_t kMemoSlots = 1024;
+  if (memo_.empty())
+    memo_.resize(kMemoSlots);
+  Memo& m = memo_[hash_combine(pair_key(src, dst), hash) & (kMemoSlots - 1)];
+  if (m.src == src && m.dst == dst && m.hash == hash && !m.route.links.empty())
+    return m.route;
   // A cached DAG saves the distance lookups; without one, walking the
   // distance tables costs about as much as building it, and caching a DAG
   // per pair would thrash for all-to-all patterns on 16,384 GPUs.
   if (const Dag* d = cached_dag(src, dst))
-    return walk_hashed(*d, hash);
-  return walk_direct(src, dst, hash);
+    m.route = walk_hashed(*d, hash);
+  else
+    m.route = walk_direct(src, dst, hash);
+  m.src = src;
+  m.dst = dst;
+  m.hash = hash;
+  return m.route;
 }
 
 std::vector<Route> Router::routes(Vertex src, Vertex dst, std::uint64_t flow_label,

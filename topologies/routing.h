@@ -130,7 +130,8 @@ class Router {
   static Shape make_shape(const std::vector<std::uint32_t>& signature);
   const std::vector<std::uint8_t>& fabric_column(std::uint32_t fabric);
 
-  Target make_target(Vertex dst);
+  // Fills and returns target_ (its storage reused from call to call).
+  const Target& make_target(Vertex dst);
   std::uint16_t dist(Vertex v, const Target& t);
   bool allowed(Vertex from, Vertex to, const Target& t) const;
   void next_stamp();
@@ -170,7 +171,21 @@ class Router {
   std::vector<std::uint32_t> node_stamp_;
   std::vector<std::uint32_t> node_index_;
   std::uint32_t stamp_ = 0;
+  Target target_;                // scratch for make_target
   std::vector<Arc> candidates_;  // scratch for walk_direct
+  // The destination whose distances memo_dist_ holds under stamp_ (0: none).
+  Vertex memo_dst_ = 0;
+  std::uint32_t memo_dst_stamp_ = 0;
+  // The last routes walked, direct-mapped by (src, dst, hash): one data
+  // move asks for its path several times (its NIC, its first-byte delay,
+  // its flow), and a chain write's acknowledgements retrace its hops.
+  struct Memo {
+    Vertex src = 0;
+    Vertex dst = 0;
+    std::uint64_t hash = 0;
+    Route route;
+  };
+  std::vector<Memo> memo_;
   // LRU cache of DAGs keyed by (src, dst).
   std::list<CacheEntry> lru_;
   std::unordered_map<std::uint64_t, std::list<CacheEntry>::iterator> cache_index_;

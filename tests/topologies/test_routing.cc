@@ -147,6 +147,65 @@ TEST_CASE("a cached path DAG makes the same choices as the distance tables",
     CHECK(t.route(src, dst, label).links == direct[label]);
 }
 
+TEST_CASE("routes do not depend on what was routed before", "[topologies][routing][determinism]") {
+  // The router memoizes recent routes and the distances to the last
+  // destination, and caches path DAGs when paths are counted: none of it
+  // may change a route. One topology answers 3,000 mixed queries (repeats,
+  // shared destinations, counts in between); each must match a fresh one.
+  const Topology shared = fat_tree(8, "routing: {seed: 3}\n");
+  const std::size_t n = shared.vertex_count();
+  std::uint64_t state = 12345;
+  const auto next = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return state >> 33;
+  };
+  std::vector<Vertex> gpus;
+  for (Vertex v = 0; v < n; ++v) {
+    if (shared.kind(v) == stormsim::topo::VertexKind::kGpu)
+      gpus.push_back(v);
+  }
+  REQUIRE(gpus.size() > 100);
+  int checked = 0;
+  for (int i = 0; i < 3000; ++i) {
+    const Vertex src = gpus[next() % gpus.size()];
+    // Few destinations and labels, so that memo hits and shared targets occur.
+    const Vertex dst = gpus[next() % 16];
+    const std::uint64_t label = next() % 8;
+    if (next() % 10 == 0)
+      CHECK(shared.ecmp_path_count(src, dst) >= 1);
+    const Route got = shared.route(src, dst, label);
+    if (i % 10 == 0) {  // a fresh topology per check is slow; every tenth
+      const Topology fresh = fat_tree(8, "routing: {seed: 3}\n");
+      const Route want = fresh.route(src, dst, label);
+      CHECK(got.links == want.links);
+      CHECK(got.latency == want.latency);
+      ++checked;
+    }
+  }
+  CHECK(checked == 300);
+
+  // Many flows of one pair: more labels than the memo has slots, routed in
+  // opposite orders by two topologies, give the same paths.
+  const Topology up = fat_tree(8, "routing: {seed: 3}\n");
+  const Topology down = fat_tree(8, "routing: {seed: 3}\n");
+  const Vertex a = gpus.front(), b = gpus.back();
+  constexpr std::uint64_t kLabels = 3000;
+  std::vector<std::vector<LinkId>> ascending(kLabels), descending(kLabels);
+  for (std::uint64_t l = 0; l < kLabels; ++l)
+    ascending[l] = up.route(a, b, l).links;
+  for (std::uint64_t l = kLabels; l-- > 0;)
+    descending[l] = down.route(a, b, l).links;
+  for (std::uint64_t l = 0; l < kLabels; ++l)
+    CHECK(up.route(a, b, l).links == ascending[l]);
+  CHECK(ascending == descending);
+  CHECK(std::set<std::vector<LinkId>>(ascending.begin(), ascending.end()).size() == 16);
+
+  // Vertex 0 as the very first destination of a router.
+  const Topology first = fat_tree(8, "routing: {seed: 3}\n");
+  CHECK(first.route(b, 0, 1).links == up.route(b, 0, 1).links);
+  CHECK_FALSE(first.route(b, 0, 1).links.empty());
+}
+
 TEST_CASE("per-flow hashing collides where spraying does not", "[topologies][routing]") {
   // Four flows from four servers under leaf 0 to four under leaf 1, over
   // four spines: hashing puts two on one spine with probability 1 - 4!/4^4.
