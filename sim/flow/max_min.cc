@@ -325,18 +325,25 @@ bool MaxMinSolver::solve_round() {
       heap.push_back({k.avail / k.wsum, c});
   }
   std::make_heap(heap.begin(), heap.end(), Later{});
+  // Flows still to freeze: once none is left, every constraint still in the
+  // heap has nothing to give, and the filling is over.
+  std::size_t unfrozen = region_flows_.size();
   for (std::uint32_t f : region_flows_) {
     const Flow& fl = flows_[f];
-    if (fl.hop_count == 0)
+    if (fl.hop_count == 0) {
       freeze(f, fl.cap);
-    else if (fl.cap != kUnlimited)
+      --unfrozen;
+    } else if (fl.cap != kUnlimited) {
       caps.push_back({fl.cap / fl.weight, f});
+    }
   }
   std::make_heap(caps.begin(), caps.end(), Later{});
 
   // Progressive filling. Freezing flows only raises the other constraints'
   // fair shares, so a stale heap key is a lower bound: re-key it when popped.
-  while (!heap.empty()) {
+  // Most constraints never limit anyone (their flows all freeze elsewhere,
+  // at lower levels): stopping once every flow is frozen spares popping them.
+  while (unfrozen > 0 && !heap.empty()) {
     const HeapEntry top = heap.front();
     Hot& k = hot_[top.id];
     if (k.unfrozen == 0) {
@@ -352,8 +359,10 @@ bool MaxMinSolver::solve_round() {
     if (!caps.empty() && caps.front().key <= level) {
       const std::uint32_t f = caps.front().id;
       pop(caps);
-      if (!flows_[f].frozen)
+      if (!flows_[f].frozen) {
         freeze(f, flows_[f].cap);
+        --unfrozen;
+      }
       continue;
     }
     pop(heap);
@@ -361,8 +370,10 @@ bool MaxMinSolver::solve_round() {
     k.level = level;
     for (const Elem& e : constraints_[top.id].elems) {
       const Flow& fl = flows_[e.flow];
-      if (fl.epoch == epoch_ && !fl.frozen)
+      if (fl.epoch == epoch_ && !fl.frozen) {
         freeze(e.flow, fl.weight * level);
+        --unfrozen;
+      }
     }
   }
 
