@@ -55,7 +55,7 @@ struct ProcessReturn {
   ProcessHandle h;
 };
 
-struct ProcessPromise : ProcessFrame {
+struct ProcessPromise : ProcessFrame, PooledFrame {
   ProcessReturn get_return_object() noexcept { return {ProcessHandle::from_promise(*this)}; }
   std::suspend_always initial_suspend() const noexcept { return {}; }
   struct Final {

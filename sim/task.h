@@ -8,6 +8,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "sim/frame_pool.h"
+
 namespace stormsim::sim {
 
 template <typename T = void>
@@ -62,7 +64,7 @@ struct FinalAwaiter {
   void await_resume() const noexcept {}
 };
 
-struct PromiseBase {
+struct PromiseBase : PooledFrame {
   std::coroutine_handle<> continuation;
   std::exception_ptr error;
 

@@ -51,7 +51,7 @@ struct Branch {
   BranchHandle h;
 };
 
-struct BranchPromise {
+struct BranchPromise : PooledFrame {
   JoinState* state = nullptr;
   std::size_t index = 0;
 
