@@ -46,7 +46,7 @@ struct Pool {
 
 thread_local Pool pool;
 
-// The class of a frame of `size` bytes, or kClasses when it is too large.
+// The class of a frame of `size` bytes: kClasses or more when it is too large.
 std::size_t size_class(std::size_t size) {
   return size == 0 ? 0 : (size - 1) / kGranule;
 }
