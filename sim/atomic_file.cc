@@ -20,44 +20,61 @@ namespace {
 
 }  // namespace
 
-void write_file_atomically(const std::filesystem::path& path, std::string_view contents) {
+AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)) {
   std::error_code ec;
-  const std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
+  const std::filesystem::path dir = path_.parent_path().empty() ? "." : path_.parent_path();
   std::filesystem::create_directories(dir, ec);
   if (ec)
-    fail(path, "creating its directory failed", ec.value());
+    fail(path_, "creating its directory failed", ec.value());
+  tmp_ = (dir / fmt::format(".{}.tmp.XXXXXX", path_.filename().string())).string();
+  fd_ = ::mkstemp(tmp_.data());
+  if (fd_ < 0)
+    fail(path_, "creating a temporary file failed", errno);
+  // mkstemp creates 0600; results are ordinary files.
+  ::fchmod(fd_, 0644);
+}
 
-  std::string tmp = (dir / fmt::format(".{}.tmp.XXXXXX", path.filename().string())).string();
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0)
-    fail(path, "creating a temporary file failed", errno);
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    ::unlink(tmp_.c_str());
+  }
+}
+
+void AtomicFile::write(std::string_view bytes) {
   std::size_t done = 0;
-  while (done < contents.size()) {
-    const ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
     if (n < 0) {
       if (errno == EINTR)
         continue;
-      const int e = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      fail(path, "writing failed", e);
+      fail(path_, "writing failed", errno);
     }
     done += static_cast<std::size_t>(n);
   }
-  // mkstemp creates 0600; results are ordinary files.
-  ::fchmod(fd, 0644);
-  const bool synced = ::fsync(fd) == 0;
+}
+
+void AtomicFile::commit() {
+  const bool synced = ::fsync(fd_) == 0;
   const int sync_errno = errno;
+  const int fd = fd_;
+  fd_ = -1;
   if (::close(fd) != 0 || !synced) {
     const int e = synced ? errno : sync_errno;
-    ::unlink(tmp.c_str());
-    fail(path, "flushing failed", e);
+    ::unlink(tmp_.c_str());
+    fail(path_, "flushing failed", e);
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
     const int e = errno;
-    ::unlink(tmp.c_str());
-    fail(path, "renaming the temporary file failed", e);
+    ::unlink(tmp_.c_str());
+    fail(path_, "renaming the temporary file failed", e);
   }
+}
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view contents) {
+  AtomicFile file(path);
+  file.write(contents);
+  file.commit();
 }
 
 }  // namespace stormsim::sim

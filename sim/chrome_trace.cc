@@ -1,17 +1,9 @@
 #include "sim/chrome_trace.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cmath>
-#include <cstring>
 #include <iterator>
-#include <system_error>
-
-#include "sim/atomic_file.h"
 
 namespace stormsim::sim {
 namespace {
@@ -23,11 +15,6 @@ constexpr std::uint64_t kFooterBytes = 1024;
 // numbers: what closing one open slice may cost.
 constexpr std::uint64_t kEndBytes = 112;
 constexpr std::size_t kFlushBytes = std::size_t{1} << 20;
-
-[[noreturn]] void fail(const std::filesystem::path& path, const char* what, int err) {
-  throw OutputError(
-      fmt::format("cannot write {}: {} ({})", path.string(), what, std::strerror(err)));
-}
 
 // JSON string contents (without the quotes).
 void escape(std::string& out, std::string_view s) {
@@ -87,27 +74,12 @@ bool ChromeTraceWriter::lane_kept(std::int64_t lane, std::int64_t lanes, std::in
 }
 
 ChromeTraceWriter::ChromeTraceWriter(std::filesystem::path path, ChromeTraceOptions options)
-    : path_(std::move(path)), options_(options) {
-  std::error_code ec;
-  const std::filesystem::path dir = path_.parent_path().empty() ? "." : path_.parent_path();
-  std::filesystem::create_directories(dir, ec);
-  if (ec)
-    fail(path_, "creating its directory failed", ec.value());
-  tmp_path_ = (dir / fmt::format(".{}.tmp.XXXXXX", path_.filename().string())).string();
-  fd_ = ::mkstemp(tmp_path_.data());
-  if (fd_ < 0)
-    fail(path_, "creating a temporary file failed", errno);
-  ::fchmod(fd_, 0644);
+    : file_(std::move(path)), options_(options) {
   buffer_ = "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n";
   written_ = buffer_.size();
 }
 
-ChromeTraceWriter::~ChromeTraceWriter() {
-  if (fd_ >= 0) {
-    ::close(fd_);
-    ::unlink(tmp_path_.c_str());
-  }
-}
+ChromeTraceWriter::~ChromeTraceWriter() = default;
 
 void ChromeTraceWriter::on_record(const Engine& /*engine*/, const Record& record) {
   add(record);
@@ -341,16 +313,7 @@ void ChromeTraceWriter::append(std::string_view event) {
 }
 
 void ChromeTraceWriter::flush() {
-  std::size_t done = 0;
-  while (done < buffer_.size()) {
-    const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      fail(path_, "writing failed", errno);
-    }
-    done += static_cast<std::size_t>(n);
-  }
+  file_.write(buffer_);
   buffer_.clear();
 }
 
@@ -407,20 +370,7 @@ void ChromeTraceWriter::close(Time end) {
   write_footer(end);
   flush();
   closed_ = true;
-  const bool synced = ::fsync(fd_) == 0;
-  const int sync_errno = errno;
-  const int fd = fd_;
-  fd_ = -1;
-  if (::close(fd) != 0 || !synced) {
-    const int e = synced ? errno : sync_errno;
-    ::unlink(tmp_path_.c_str());
-    fail(path_, "flushing failed", e);
-  }
-  if (::rename(tmp_path_.c_str(), path_.c_str()) != 0) {
-    const int e = errno;
-    ::unlink(tmp_path_.c_str());
-    fail(path_, "renaming the temporary file failed", e);
-  }
+  file_.commit();
 }
 
 }  // namespace stormsim::sim

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sim/atomic_file.h"
 #include "sim/observer.h"
 #include "sim/time.h"
 
@@ -56,7 +57,7 @@ class ChromeTraceWriter : public Observer {
   void close(Time end);
   void close();
 
-  const std::filesystem::path& path() const { return path_; }
+  const std::filesystem::path& path() const { return file_.path(); }
   std::uint64_t bytes_written() const { return written_; }
   std::uint64_t events_written() const { return events_written_; }
   // Dropped because the size cap was reached.
@@ -117,10 +118,8 @@ class ChromeTraceWriter : public Observer {
   void flush();
   void write_footer(Time end);
 
-  std::filesystem::path path_;
-  std::string tmp_path_;
+  AtomicFile file_;
   ChromeTraceOptions options_;
-  int fd_ = -1;
   bool closed_ = false;
   std::string buffer_;
   std::uint64_t written_ = 0;   // bytes in the file and the buffer

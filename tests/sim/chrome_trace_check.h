@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -32,6 +33,12 @@ struct TraceSummary {
 
 // Parses `path` (throws on invalid JSON) and summarizes it; counter samples
 // closer than `period_us` make `spaced` false.
+// A file's bytes, to compare two traces.
+inline std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 inline TraceSummary read_trace(const std::filesystem::path& path, double period_us = 0) {
   TraceSummary s;
   std::ifstream in(path);

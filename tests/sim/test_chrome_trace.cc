@@ -26,6 +26,7 @@ using stormsim::sim::Engine;
 using stormsim::sim::Record;
 using stormsim::sim::Task;
 using stormsim::sim::Time;
+using stormsim::tests::read_text;
 using stormsim::tests::read_trace;
 using Kind = Record::Kind;
 
@@ -88,13 +89,6 @@ void simulate(const std::filesystem::path& path, std::int64_t ranks, ChromeTrace
   e.run();
   w.close(e.now());
   e.remove_observer(&w);
-}
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 }  // namespace
@@ -246,9 +240,9 @@ TEST_CASE("chrome trace: the same run gives the same bytes", "[sim][trace]") {
   o.max_bytes = 64 << 10;
   simulate(dir / "a.json", 4096, o);
   simulate(dir / "b.json", 4096, o);
-  const std::string a = slurp(dir / "a.json");
+  const std::string a = read_text(dir / "a.json");
   CHECK(a.size() > 10'000);
-  CHECK(a == slurp(dir / "b.json"));
+  CHECK(a == read_text(dir / "b.json"));
 }
 
 TEST_CASE("chrome trace: nothing appears under the final name before close", "[sim][trace]") {
@@ -280,4 +274,33 @@ TEST_CASE("chrome trace: nothing appears under the final name before close", "[s
   const auto t = read_trace(path);
   CHECK(t.balanced);  // the open slice was closed at the end
   std::filesystem::remove_all(temp_dir());
+}
+
+TEST_CASE("chrome trace: nothing appears until close; a bad path names itself", "[sim][trace]") {
+  const auto dir = temp_dir() / "atomic";
+  std::filesystem::remove_all(dir);
+  {
+    ChromeTraceWriter w(dir / "abandoned.json");
+    w.add({Kind::kInstant, Time{}, "", "fault", 0.0, "ckpt"});
+    CHECK_FALSE(std::filesystem::exists(dir / "abandoned.json"));
+  }
+  // Destroyed without close(): no trace and no temporary file left behind.
+  CHECK(std::filesystem::is_empty(dir));
+  {
+    ChromeTraceWriter w(dir / "kept.json");
+    w.close(Time{});
+  }
+  CHECK(read_trace(dir / "kept.json").balanced);
+  CHECK(std::distance(std::filesystem::directory_iterator(dir),
+                      std::filesystem::directory_iterator()) == 1);
+
+  // A directory that cannot be made: under a regular file.
+  const auto blocked = dir / "kept.json" / "sub" / "t.json";
+  try {
+    ChromeTraceWriter w(blocked);
+    FAIL("no error");
+  } catch (const stormsim::sim::OutputError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("cannot write " + blocked.string()));
+    CHECK_THAT(e.what(), Catch::Contains("creating its directory failed"));
+  }
 }

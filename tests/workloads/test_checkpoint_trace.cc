@@ -72,13 +72,6 @@ Traced run_traced(const std::string& text, const std::string& file,
   return t;
 }
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 }  // namespace
 
 TEST_CASE("checkpoint trace: rank tracks with balanced phases, tier counters, named tracks",
@@ -184,7 +177,7 @@ TEST_CASE("checkpoint trace: many ranks are sampled evenly, and the bytes are re
   CHECK(a.trace.threads == expected);
   CHECK(a.trace.slices.at("write") == 16 * 2);
   CHECK(a.trace.doc["otherData"]["sampled_out_events"].get<std::int64_t>() > 0);
-  CHECK(slurp(a.path) == slurp(b.path));
+  CHECK(tests::read_text(a.path) == tests::read_text(b.path));
 }
 
 TEST_CASE("checkpoint: per-rank completion and stall CDFs agree with the percentiles",
