@@ -1,6 +1,7 @@
 #include "topologies/network.h"
 
 #include <boost/graph/adjacency_list.hpp>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -14,6 +15,16 @@ namespace {
 sim::Task<void> move_along(sim::flow::FlowSystem& flows, std::vector<sim::flow::ConstraintId> path,
                            sim::Bytes bytes, sim::flow::TransferOptions options) {
   co_await flows.transfer(path, bytes, options);
+}
+
+// A route's links as the network's constraints, then the extra ones.
+void fill_path(std::vector<sim::flow::ConstraintId>& out, const Network& net, const Route& r,
+               std::span<const sim::flow::ConstraintId> extra) {
+  out.clear();
+  out.reserve(r.links.size() + extra.size());
+  for (LinkId l : r.links)
+    out.push_back(net.constraint(l));
+  out.insert(out.end(), extra.begin(), extra.end());
 }
 
 }  // namespace
@@ -32,10 +43,7 @@ sim::Task<void> Network::transfer(Vertex src, Vertex dst, sim::Bytes bytes,
   if (topo_.routing().policy != RoutePolicy::kSpray) {
     // One path: no parts to spread the bytes over.
     const Route r = topo_.route(src, dst, label, options.chunk);
-    path_.clear();
-    for (LinkId l : r.links)
-      path_.push_back(constraint(l));
-    path_.insert(path_.end(), options.extra.begin(), options.extra.end());
+    fill_path(path_, *this, r, options.extra);
     co_await flows_.transfer(path_, bytes,
                              {.latency = r.latency + options.extra_latency,
                               .weight = options.weight,
@@ -52,10 +60,7 @@ sim::Task<void> Network::transfer(Vertex src, Vertex dst, sim::Bytes bytes,
   parts.reserve(routes.size());
   for (const Route& r : routes) {
     std::vector<sim::flow::ConstraintId> path;
-    path.reserve(r.links.size() + options.extra.size());
-    for (LinkId l : r.links)
-      path.push_back(constraint(l));
-    path.insert(path.end(), options.extra.begin(), options.extra.end());
+    fill_path(path, *this, r, options.extra);
     sim::flow::TransferOptions o = part;
     o.latency = r.latency + options.extra_latency;
     parts.push_back(move_along(flows_, std::move(path), share, o));
