@@ -1,6 +1,7 @@
 #include "sim/flow/max_min.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -22,30 +23,70 @@ bool same_rate(double a, double b) {
   return std::abs(a - b) <= kSameRate * std::max(std::abs(a), std::abs(b));
 }
 
-struct HeapEntry {
-  double key;
-  std::uint32_t id;
-};
-// Min-heap on key; ties by id so that the order never depends on the heap.
-struct Later {
-  bool operator()(const HeapEntry& a, const HeapEntry& b) const {
-    return a.key > b.key || (a.key == b.key && a.id > b.id);
+// A heap entry: a key and an id packed into one 128-bit integer that orders
+// as (key, id) does, so that a comparison is one integer compare. Ties go by
+// id, so the order never depends on the heap. The key's bits are mapped to
+// an unsigned integer of the same order (sign bit flipped for positives,
+// every bit for negatives); +0.0 stands for -0.0.
+class HeapEntry {
+ public:
+  HeapEntry(double key, std::uint32_t id) {
+    auto k = std::bit_cast<std::uint64_t>(key + 0.0);
+    k = (k >> 63) != 0 ? ~k : k | kSign;
+    bits_ = (static_cast<unsigned __int128>(k) << 64) | id;
   }
+  double key() const {
+    const auto k = static_cast<std::uint64_t>(bits_ >> 64);
+    return std::bit_cast<double>((k & kSign) != 0 ? k & ~kSign : ~k);
+  }
+  std::uint32_t id() const { return static_cast<std::uint32_t>(bits_); }
+  bool operator>(const HeapEntry& o) const { return bits_ > o.bits_; }
+
+ private:
+  static constexpr std::uint64_t kSign = std::uint64_t{1} << 63;
+  unsigned __int128 bits_;
+};
+// Min-heap on (key, id).
+struct Later {
+  bool operator()(const HeapEntry& a, const HeapEntry& b) const { return a > b; }
 };
 
-void push(std::vector<HeapEntry>& h, HeapEntry e) {
-  h.push_back(e);
-  std::push_heap(h.begin(), h.end(), Later{});
-}
 void pop(std::vector<HeapEntry>& h) {
   std::pop_heap(h.begin(), h.end(), Later{});
   h.pop_back();
+}
+// Replaces the top with `e`, no smaller, and sifts it down: a re-keyed entry
+// costs one pass instead of a pop and a push.
+void replace_top(std::vector<HeapEntry>& h, HeapEntry e) {
+  const std::size_t n = h.size();
+  std::size_t i = 0;
+  for (;;) {
+    std::size_t child = 2 * i + 1;
+    if (child >= n)
+      break;
+    if (child + 1 < n && h[child] > h[child + 1])
+      ++child;
+    if (!(e > h[child]))
+      break;
+    h[i] = h[child];
+    i = child;
+  }
+  h[i] = e;
 }
 
 // Heaps are per-thread scratch: a solver may be used from any thread, one at
 // a time, and reusing their storage saves an allocation per solve.
 thread_local std::vector<HeapEntry> constraint_heap;
 thread_local std::vector<HeapEntry> cap_heap;
+
+// A load back in B/s; through int64 while it fits (the 128-bit conversion
+// is a library call).
+double to_rate(__int128 load) {
+  if (load >= std::numeric_limits<std::int64_t>::min() &&
+      load <= std::numeric_limits<std::int64_t>::max())
+    return static_cast<double>(static_cast<std::int64_t>(load)) / kLoadScale;
+  return static_cast<double>(load) / kLoadScale;
+}
 
 }  // namespace
 
@@ -63,8 +104,8 @@ ConstraintId MaxMinSolver::add_constraint(double capacity) {
     throw std::invalid_argument("constraint capacity must be finite and >= 0, got " +
                                 std::to_string(capacity));
   constraints_.emplace_back();
-  constraints_.back().capacity = capacity;
   hot_.emplace_back();
+  hot_.back().capacity = capacity;
   region_load_.push_back(0);
   return static_cast<ConstraintId>(constraints_.size() - 1);
 }
@@ -73,9 +114,9 @@ void MaxMinSolver::set_capacity(ConstraintId c, double capacity) {
   if (!(capacity >= 0) || !std::isfinite(capacity))
     throw std::invalid_argument("constraint capacity must be finite and >= 0, got " +
                                 std::to_string(capacity));
-  Constraint& k = constraints_.at(c);
+  Hot& k = hot_.at(c);
   // More room on a constraint that limits nobody changes nothing.
-  if (capacity < k.capacity || hot_[c].bottleneck)
+  if (capacity < k.capacity || k.bottleneck)
     mark_dirty(c);
   k.capacity = capacity;
 }
@@ -160,7 +201,7 @@ void MaxMinSolver::remove_flow(FlowId id) {
   for (std::uint32_t i = 0; i < fl.hop_count; ++i) {
     const Hop h = hops_[fl.hops_begin + i];
     Constraint& k = constraints_[h.constraint];
-    k.load -= q;
+    hot_[h.constraint].load -= q;
     const Elem last = k.elems.back();
     k.elems[h.slot] = last;
     hops_[flows_[last.flow].hops_begin + last.hop].slot = h.slot;
@@ -198,7 +239,7 @@ std::vector<FlowId> MaxMinSolver::flows_on(ConstraintId c) const {
 }
 
 double MaxMinSolver::load(ConstraintId c) const {
-  return static_cast<double>(constraints_[c].load) / kLoadScale;
+  return to_rate(hot_[c].load);
 }
 
 std::span<const FlowId> MaxMinSolver::solve() {
@@ -253,20 +294,33 @@ void MaxMinSolver::visit_flow(std::uint32_t f) {
   fl.frozen = false;
   fl.new_rate = 0;
   region_flows_.push_back(f);
-  for (std::uint32_t i = 0; i < fl.hop_count; ++i)
-    visit_constraint(hops_[fl.hops_begin + i].constraint);
+  // Gather and count in one pass: each constraint's share of region flows,
+  // their weight, and the load they carry now (what outsiders leave is the
+  // capacity less the rest).
+  const Load q = fl.hop_count > 0 ? quantize(fl.rate) : 0;
+  for (std::uint32_t i = 0; i < fl.hop_count; ++i) {
+    const ConstraintId c = hops_[fl.hops_begin + i].constraint;
+    visit_constraint(c);
+    Hot& k = hot_[c];
+    ++k.unfrozen;
+    k.wsum += fl.weight;
+    region_load_[c] += q;
+  }
 }
 
 void MaxMinSolver::freeze(std::uint32_t f, double rate) {
   Flow& fl = flows_[f];
   fl.frozen = true;
   fl.new_rate = rate;
+  const bool changed = !same_rate(rate, fl.rate);
   for (std::uint32_t i = 0; i < fl.hop_count; ++i) {
     Hot& k = hot_[hops_[fl.hops_begin + i].constraint];
     k.avail = std::max(0.0, k.avail - rate);
     k.wsum -= fl.weight;
     if (--k.unfrozen == 0)
       k.wsum = 0;
+    // A region flow's rate on it changed (see the rim check in solve_round).
+    k.rates_changed = k.rates_changed || changed;
   }
 }
 
@@ -302,27 +356,16 @@ bool MaxMinSolver::solve_round() {
 
   // What each touched constraint has left once the flows outside the region
   // keep their rates. Inside the region that is the whole capacity.
-  for (std::uint32_t f : region_flows_) {
-    const Flow& fl = flows_[f];
-    const Load q = fl.hop_count > 0 ? quantize(fl.rate) : 0;
-    for (std::uint32_t i = 0; i < fl.hop_count; ++i) {
-      const ConstraintId c = hops_[fl.hops_begin + i].constraint;
-      Hot& k = hot_[c];
-      ++k.unfrozen;
-      k.wsum += fl.weight;
-      region_load_[c] += q;
-    }
-  }
   std::vector<HeapEntry>& heap = constraint_heap;
   std::vector<HeapEntry>& caps = cap_heap;
   heap.clear();
   caps.clear();
   for (ConstraintId c : touched_) {
     Hot& k = hot_[c];
-    const double outside = static_cast<double>(constraints_[c].load - region_load_[c]) / kLoadScale;
-    k.avail = std::max(0.0, constraints_[c].capacity - outside);
+    const double outside = to_rate(k.load - region_load_[c]);
+    k.avail = std::max(0.0, k.capacity - outside);
     if (k.unfrozen > 0)
-      heap.push_back({k.avail / k.wsum, c});
+      heap.emplace_back(k.avail / k.wsum, c);
   }
   std::make_heap(heap.begin(), heap.end(), Later{});
   // Flows still to freeze: once none is left, every constraint still in the
@@ -334,7 +377,7 @@ bool MaxMinSolver::solve_round() {
       freeze(f, fl.cap);
       --unfrozen;
     } else if (fl.cap != kUnlimited) {
-      caps.push_back({fl.cap / fl.weight, f});
+      caps.emplace_back(fl.cap / fl.weight, f);
     }
   }
   std::make_heap(caps.begin(), caps.end(), Later{});
@@ -345,19 +388,19 @@ bool MaxMinSolver::solve_round() {
   // at lower levels): stopping once every flow is frozen spares popping them.
   while (unfrozen > 0 && !heap.empty()) {
     const HeapEntry top = heap.front();
-    Hot& k = hot_[top.id];
+    const std::uint32_t c = top.id();
+    Hot& k = hot_[c];
     if (k.unfrozen == 0) {
       pop(heap);
       continue;
     }
     const double level = k.avail / k.wsum;
-    if (level > top.key) {
-      pop(heap);
-      push(heap, {level, top.id});
+    if (level > top.key()) {
+      replace_top(heap, {level, c});
       continue;
     }
-    if (!caps.empty() && caps.front().key <= level) {
-      const std::uint32_t f = caps.front().id;
+    if (!caps.empty() && caps.front().key() <= level) {
+      const std::uint32_t f = caps.front().id();
       pop(caps);
       if (!flows_[f].frozen) {
         freeze(f, flows_[f].cap);
@@ -368,7 +411,7 @@ bool MaxMinSolver::solve_round() {
     pop(heap);
     k.picked = true;
     k.level = level;
-    for (const Elem& e : constraints_[top.id].elems) {
+    for (const Elem& e : constraints_[c].elems) {
       const Flow& fl = flows_[e.flow];
       if (fl.epoch == epoch_ && !fl.frozen) {
         freeze(e.flow, fl.weight * level);
@@ -378,13 +421,17 @@ bool MaxMinSolver::solve_round() {
   }
 
   // Rim constraints where outsiders may have lost their max-min fairness
-  // join the region for another round (see the header).
-  for (std::uint32_t f : region_flows_) {
-    const Flow& fl = flows_[f];
-    if (same_rate(fl.new_rate, fl.rate))
-      continue;
-    for (std::uint32_t i = 0; i < fl.hop_count; ++i)
-      hot_[hops_[fl.hops_begin + i].constraint].rates_changed = true;
+  // join the region for another round (see the header). freeze() marked
+  // where a frozen flow's rate changed; a flow left unfrozen (none, while
+  // every unfrozen flow keeps a constraint in the heap) stays at rate 0.
+  if (unfrozen > 0) {
+    for (std::uint32_t f : region_flows_) {
+      const Flow& fl = flows_[f];
+      if (fl.frozen || same_rate(fl.new_rate, fl.rate))
+        continue;
+      for (std::uint32_t i = 0; i < fl.hop_count; ++i)
+        hot_[hops_[fl.hops_begin + i].constraint].rates_changed = true;
+    }
   }
   bool settled = true;
   for (ConstraintId c : touched_) {
@@ -421,7 +468,7 @@ void MaxMinSolver::commit() {
     if (fl.hop_count > 0) {
       const Load dq = quantize(fl.new_rate) - quantize(fl.rate);
       for (std::uint32_t i = 0; i < fl.hop_count; ++i)
-        constraints_[hops_[fl.hops_begin + i].constraint].load += dq;
+        hot_[hops_[fl.hops_begin + i].constraint].load += dq;
     }
     fl.rate = fl.new_rate;
     changed_.push_back({f, fl.generation});

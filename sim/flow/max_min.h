@@ -58,7 +58,7 @@ class MaxMinSolver {
   // finite.
   ConstraintId add_constraint(double capacity);
   void set_capacity(ConstraintId c, double capacity);
-  double capacity(ConstraintId c) const { return constraints_[c].capacity; }
+  double capacity(ConstraintId c) const { return hot_[c].capacity; }
   std::size_t constraint_count() const { return constraints_.size(); }
 
   // Adds a flow over `path` (constraints may not repeat). `weight` > 0 scales
@@ -121,25 +121,25 @@ class MaxMinSolver {
     std::uint32_t slot;  // position of the flow's Elem in the constraint
   };
   struct Constraint {
-    double capacity = 0;
-    Load load = 0;
     std::vector<Elem> elems;
   };
-  // What a solve touches per constraint, kept apart and small (40 bytes,
-  // where the whole constraint would be ~100) so that the filling loop's
-  // random accesses pull in as few cache lines as possible.
-  struct Hot {
-    std::uint32_t epoch = 0;  // the scratch below is valid while it is the solver's
-    std::uint32_t unfrozen = 0;
+  // Everything a solve reads and writes per constraint but its flow list,
+  // in one cache line: the filling loop reaches constraints in random order.
+  struct alignas(64) Hot {
+    Load load = 0;  // sum of the quantized rates of the flows crossing it
+    double capacity = 0;
     double avail = 0;
     double wsum = 0;
+    double level = 0;         // the share it was picked at
+    std::uint32_t epoch = 0;  // the scratch below is valid while it is the solver's
+    std::uint32_t unfrozen = 0;
     bool bottleneck = false;
     bool dirty = false;
     bool in_region = false;  // else on the rim
     bool picked = false;
     bool rates_changed = false;  // a region flow's rate on it changed
-    double level = 0;            // the share it was picked at
   };
+  static_assert(sizeof(Hot) == 64);
   struct Flow {
     std::uint32_t generation = 0;
     std::uint32_t hops_begin = 0;
