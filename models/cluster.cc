@@ -246,7 +246,7 @@ std::optional<Vertex> Cluster::sending_nic(Vertex src, Vertex dst, std::uint64_t
   const std::uint32_t server = topology_.server_of(src);
   if (server == topo::kNoServer || server == topology_.server_of(dst))
     return std::nullopt;
-  const topo::Route r = topology_.route(src, dst, flow_label);
+  const topo::Route& r = topology_.route(src, dst, flow_label);
   for (topo::LinkId l : r.links) {
     const Vertex from = topology_.link_source(l);
     if (topology_.kind(from) == VertexKind::kNic && topology_.server_of(from) == server)

@@ -13,4 +13,7 @@ using Vertex = std::size_t;
 // directions of a full-duplex link are 2e and 2e + 1, so `l ^ 1` reverses.
 using LinkId = std::uint32_t;
 
+// The server of a vertex outside every server (a switch).
+inline constexpr std::uint32_t kNoServer = 0xffffffffu;
+
 }  // namespace stormsim::topo

@@ -42,12 +42,12 @@ sim::Task<void> Network::transfer(Vertex src, Vertex dst, sim::Bytes bytes,
   const std::uint64_t label = options.flow_label != 0 ? options.flow_label : ++next_label_;
   if (topo_.routing().policy != RoutePolicy::kSpray) {
     // One path: no parts to spread the bytes over.
-    const Route r = topo_.route(src, dst, label, options.chunk);
+    // The route lives in the router's memo: read it before suspending.
+    const Route& r = topo_.route(src, dst, label, options.chunk);
     fill_path(path_, *this, r, options.extra);
-    co_await flows_.transfer(path_, bytes,
-                             {.latency = r.latency + options.extra_latency,
-                              .weight = options.weight,
-                              .max_rate = options.max_rate});
+    const sim::Time latency = r.latency + options.extra_latency;
+    co_await flows_.transfer(
+        path_, bytes, {.latency = latency, .weight = options.weight, .max_rate = options.max_rate});
     co_return;
   }
   std::vector<Route> routes = topo_.routes(src, dst, label, options.chunk);

@@ -63,8 +63,10 @@ Router::Router(const Topology& topo) : topo_(topo) {
   index_fabric();
   index_servers();
   const std::size_t n = topo_.vertex_count();
-  memo_stamp_.assign(n, 0);
-  memo_dist_.assign(n, kFar);
+  memo_.assign(n, Memo{});
+  server_stamp_.assign(topo_.servers().size(), 0);
+  server_uniform_.assign(topo_.servers().size(), kFar);
+  port_dist_.assign(ports_.size(), kFar);
   node_stamp_.assign(n, 0);
   node_index_.assign(n, 0);
 }
@@ -100,7 +102,7 @@ void Router::index_adjacency() {
       const LinkId forward = g[*e].forward;
       // `forward` runs from the vertex the link was added from.
       const LinkId out = topo_.link_source(forward) == v ? forward : Topology::reverse(forward);
-      arcs_.push_back(Arc{static_cast<std::uint32_t>(w), out});
+      arcs_.push_back(Arc{static_cast<std::uint32_t>(w), out, topo_.server_of(w), kNoServer});
     }
   }
   arc_begin_[n] = static_cast<std::uint32_t>(arcs_.size());
@@ -115,6 +117,8 @@ void Router::index_fabric() {
       fabric_vertex_.push_back(v);
     }
   }
+  for (Arc& a : arcs_)
+    a.to_fabric = fabric_index_[a.to];
   fabric_graph_ = FabricGraph(fabric_vertex_.size());
   for (std::size_t f = 0; f < fabric_vertex_.size(); ++f) {
     const Vertex v = fabric_vertex_[f];
@@ -155,6 +159,16 @@ void Router::index_servers() {
     server_shape_.push_back(it->second);
   }
   port_begin_[servers.size()] = static_cast<std::uint32_t>(ports_.size());
+  // Each server vertex's hops to its nearest port.
+  near_port_.assign(topo_.vertex_count(), kFar8);
+  for (std::uint32_t s = 0; s < servers.size(); ++s) {
+    const Shape& shape = shapes_[server_shape_[s]];
+    for (Vertex v = servers[s].first; v < servers[s].last; ++v) {
+      const auto local = static_cast<std::uint32_t>(v - servers[s].first);
+      for (std::uint32_t p = port_begin_[s]; p < port_begin_[s + 1]; ++p)
+        near_port_[v] = std::min(near_port_[v], shape.at(local, ports_[p].local));
+    }
+  }
 }
 
 const std::vector<std::uint8_t>& Router::fabric_column(std::uint32_t fabric) {
@@ -173,7 +187,8 @@ const Router::Target& Router::make_target(Vertex dst) {
   t.dst = dst;
   t.server = topo_.server_of(dst);
   if (t.server == kNoServer) {
-    t.entries.push_back(Entry{fabric_index_[dst], 0});
+    t.entries.push_back(Entry{fabric_index_[dst], 0, nullptr});
+    t.entries.back().column = fabric_column(t.entries.back().fabric).data();
     return t;
   }
   const Server& server = topo_.servers()[t.server];
@@ -187,47 +202,54 @@ const Router::Target& Router::make_target(Vertex dst) {
     auto same = std::find_if(t.entries.begin(), t.entries.end(),
                              [&](const Entry& e) { return e.fabric == ports_[p].fabric; });
     if (same == t.entries.end())
-      t.entries.push_back(Entry{ports_[p].fabric, cost});
+      t.entries.push_back(Entry{ports_[p].fabric, cost, nullptr});
     else
       same->cost = std::min(same->cost, cost);
   }
+  for (Entry& e : t.entries)
+    e.column = fabric_column(e.fabric).data();
   return t;
 }
 
-std::uint16_t Router::dist(Vertex v, const Target& t) {
-  if (memo_stamp_[v] == stamp_)
-    return memo_dist_[v];
-  std::uint32_t best = kFar;
-  const std::uint32_t s = topo_.server_of(v);
-  if (s == kNoServer) {
-    const std::uint32_t f = fabric_index_[v];
-    for (const Entry& e : t.entries) {
-      const std::uint8_t hops = fabric_column(e.fabric)[f];
-      if (hops != kFar8)
-        best = std::min<std::uint32_t>(best, hops + e.cost);
-    }
-  } else {
-    const Shape& shape = shapes_[server_shape_[s]];
-    const auto local = static_cast<std::uint32_t>(v - topo_.servers()[s].first);
-    if (s == t.server)
-      best = shape.at(local, t.local) == kFar8 ? kFar : shape.at(local, t.local);
-    for (std::uint32_t p = port_begin_[s]; p < port_begin_[s + 1]; ++p) {
-      const std::uint8_t inside = shape.at(local, ports_[p].local);
-      if (inside == kFar8)
-        continue;
-      const std::uint16_t onward = dist(fabric_vertex_[ports_[p].fabric], t);
-      if (onward != kFar)
-        best = std::min<std::uint32_t>(best, inside + 1u + onward);
-    }
+std::uint16_t Router::server_ports(std::uint32_t s, const Target& t) {
+  if (server_stamp_[s] == stamp_)
+    return server_uniform_[s];
+  server_stamp_[s] = stamp_;
+  std::uint16_t uniform = kFar;
+  for (std::uint32_t p = port_begin_[s]; p < port_begin_[s + 1]; ++p) {
+    port_dist_[p] = fabric_dist(ports_[p].fabric, t);
+    uniform = p == port_begin_[s] || port_dist_[p] == uniform ? port_dist_[p] : kMixed;
   }
-  memo_stamp_[v] = stamp_;
-  memo_dist_[v] = static_cast<std::uint16_t>(std::min<std::uint32_t>(best, kFar));
-  return memo_dist_[v];
+  server_uniform_[s] = uniform;
+  return uniform;
 }
 
-bool Router::allowed(Vertex from, Vertex to, const Target& t) const {
-  const std::uint32_t a = topo_.server_of(from);
-  const std::uint32_t b = topo_.server_of(to);
+std::uint16_t Router::dist_uncached(Vertex v, const Target& t) {
+  std::uint32_t best = kFar;
+  const std::uint32_t s = topo_.server_of(v);
+  const Shape& shape = shapes_[server_shape_[s]];
+  const auto local = static_cast<std::uint32_t>(v - topo_.servers()[s].first);
+  if (s == t.server && shape.at(local, t.local) != kFar8)
+    best = shape.at(local, t.local);
+  const std::uint16_t uniform = server_ports(s, t);
+  if (uniform != kMixed) {
+    // Every port is as far from the target: leave by the nearest one.
+    if (uniform != kFar && near_port_[v] != kFar8)
+      best = std::min<std::uint32_t>(best, near_port_[v] + 1u + uniform);
+  } else {
+    for (std::uint32_t p = port_begin_[s]; p < port_begin_[s + 1]; ++p) {
+      const std::uint8_t inside = shape.at(local, ports_[p].local);
+      if (inside != kFar8 && port_dist_[p] != kFar)
+        best = std::min<std::uint32_t>(best, inside + 1u + port_dist_[p]);
+    }
+  }
+  Memo& m = memo_[v];
+  m.stamp = stamp_;
+  m.dist = static_cast<std::uint16_t>(std::min<std::uint32_t>(best, kFar));
+  return m.dist;
+}
+
+bool Router::allowed(std::uint32_t a, std::uint32_t b, const Target& t) {
   if (a == b)
     return true;
   if (a == kNoServer)
@@ -239,7 +261,9 @@ bool Router::allowed(Vertex from, Vertex to, const Target& t) const {
 
 void Router::next_stamp() {
   if (++stamp_ == 0) {  // wrapped: forget every stamp
-    std::fill(memo_stamp_.begin(), memo_stamp_.end(), 0);
+    for (Memo& m : memo_)
+      m.stamp = 0;
+    std::fill(server_stamp_.begin(), server_stamp_.end(), 0);
     std::fill(node_stamp_.begin(), node_stamp_.end(), 0);
     memo_dst_stamp_ = 0;
     stamp_ = 1;
@@ -271,9 +295,10 @@ Router::Dag Router::build_dag(Vertex src, Vertex dst) {
     const std::uint16_t du = dist(u, t);
     const auto first = static_cast<std::uint32_t>(d.children.size());
     if (u != dst) {
+      const std::uint32_t us = topo_.server_of(u);
       for (std::uint32_t a = arc_begin_[u]; a < arc_begin_[u + 1]; ++a) {
         const Vertex w = arcs_[a].to;
-        if (allowed(u, w, t) && dist(w, t) + 1 == du)
+        if (allowed(us, arcs_[a].to_server, t) && dist(arcs_[a], t) + 1 == du)
           d.children.push_back(Dag::Child{node_of(w), arcs_[a].link});
       }
     }
@@ -344,8 +369,9 @@ std::uint32_t Router::pick(std::uint64_t hash, Vertex u, std::uint32_t n,
   return choice;
 }
 
-Route Router::walk_hashed(const Dag& d, std::uint64_t hash) const {
-  Route r;
+void Router::walk_hashed(const Dag& d, std::uint64_t hash, Route& r) const {
+  r.links.clear();
+  r.latency = {};
   std::uint32_t i = 0;
   std::uint64_t divisor = 1;
   while (d.nodes[i].count > 0) {
@@ -358,7 +384,6 @@ Route Router::walk_hashed(const Dag& d, std::uint64_t hash) const {
     r.latency += topo_.latency(c.link);
     i = c.node;
   }
-  return r;
 }
 
 Route Router::walk_indexed(const Dag& d, std::uint64_t index) const {
@@ -380,7 +405,7 @@ Route Router::walk_indexed(const Dag& d, std::uint64_t index) const {
   return r;
 }
 
-Route Router::walk_direct(Vertex src, Vertex dst, std::uint64_t hash) {
+void Router::walk_direct(Vertex src, Vertex dst, std::uint64_t hash, Route& r) {
   // Distances to dst stay memoized from one walk to the next while nothing
   // else has taken a new stamp: a chunk's hops and their acknowledgements
   // often share a destination.
@@ -394,15 +419,17 @@ Route Router::walk_direct(Vertex src, Vertex dst, std::uint64_t hash) {
   std::uint16_t du = dist(src, t);
   if (du == kFar)
     throw no_route(src, dst);
-  Route r;
+  r.links.clear();
   r.links.reserve(du);
+  r.latency = {};
   std::uint64_t divisor = 1;
   for (Vertex u = src; u != dst; --du) {
     // The same candidates, in the same order, as the DAG's children, so the
     // hashed choice matches walk_hashed() on a cached DAG.
     candidates_.clear();
+    const std::uint32_t us = topo_.server_of(u);
     for (std::uint32_t a = arc_begin_[u]; a < arc_begin_[u + 1]; ++a) {
-      if (allowed(u, arcs_[a].to, t) && dist(arcs_[a].to, t) + 1 == du)
+      if (allowed(us, arcs_[a].to_server, t) && dist(arcs_[a], t) + 1 == du)
         candidates_.push_back(arcs_[a]);
     }
     const auto n = static_cast<std::uint32_t>(candidates_.size());
@@ -411,26 +438,29 @@ Route Router::walk_direct(Vertex src, Vertex dst, std::uint64_t hash) {
     r.latency += topo_.latency(next.link);
     u = next.to;
   }
-  return r;
 }
 
-Route Router::route(Vertex src, Vertex dst, std::uint64_t flow_label, std::uint64_t chunk) {
+const Route& Router::route(Vertex src, Vertex dst, std::uint64_t flow_label, std::uint64_t chunk) {
+  static const Route kNone{};
   if (src == dst)
-    return Route{};
+    return kNone;
   const std::uint64_t hash = flow_hash(src, dst, flow_label, chunk);
-  constexpr std::size_t kMemoSlots = 1024;
-  if (memo_.empty())
-    memo_.resize(kMemoSlots);
-  Memo& m = memo_[hash_combine(pair_key(src, dst), hash) & (kMemoSlots - 1)];
+  constexpr std::size_t kWalkedSlots = 1024;
+  if (walked_.empty())
+    walked_.resize(kWalkedSlots);
+  Walked& m = walked_[hash_combine(pair_key(src, dst), hash) & (kWalkedSlots - 1)];
   if (m.src == src && m.dst == dst && m.hash == hash && !m.route.links.empty())
     return m.route;
   // A cached DAG saves the distance lookups; without one, walking the
   // distance tables costs about as much as building it, and caching a DAG
   // per pair would thrash for all-to-all patterns on 16,384 GPUs.
+  // Until filled the slot names no pair (src == dst is never looked up), so
+  // a walk that throws leaves no half-written route behind.
+  m.src = m.dst = 0;
   if (const Dag* d = cached_dag(src, dst))
-    m.route = walk_hashed(*d, hash);
+    walk_hashed(*d, hash, m.route);
   else
-    m.route = walk_direct(src, dst, hash);
+    walk_direct(src, dst, hash, m.route);
   m.src = src;
   m.dst = dst;
   m.hash = hash;

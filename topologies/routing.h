@@ -2,6 +2,7 @@
 // distance tables, one path picked per flow (or chunk) by a seeded hash.
 #pragma once
 
+#include <algorithm>
 #include <boost/graph/adjacency_list.hpp>
 #include <cstdint>
 #include <list>
@@ -67,17 +68,22 @@ class Router {
  public:
   explicit Router(const Topology& topo);
 
-  Route route(Vertex src, Vertex dst, std::uint64_t flow_label, std::uint64_t chunk);
+  // The path is kept in the router's memo: the reference is valid until the
+  // next route() or routes() call.
+  const Route& route(Vertex src, Vertex dst, std::uint64_t flow_label, std::uint64_t chunk);
   std::vector<Route> routes(Vertex src, Vertex dst, std::uint64_t flow_label, std::uint64_t chunk);
   std::uint64_t path_count(Vertex src, Vertex dst);
 
  private:
   static constexpr std::uint16_t kFar = 0xffff;
   static constexpr std::uint8_t kFar8 = 0xff;
+  static constexpr std::uint16_t kMixed = 0xfffe;
 
   struct Arc {
     std::uint32_t to;
     LinkId link;
+    std::uint32_t to_server;  // server_of(to), or kNoServer
+    std::uint32_t to_fabric;  // fabric_index_[to], or kNoServer
   };
   // A server's port into the fabric: which local vertex, which switch.
   struct Port {
@@ -94,6 +100,7 @@ class Router {
   struct Entry {
     std::uint32_t fabric;
     std::uint16_t cost;
+    const std::uint8_t* column = nullptr;  // fabric_column(fabric)
   };
   struct Target {
     Vertex dst = 0;
@@ -132,8 +139,38 @@ class Router {
 
   // Fills and returns target_ (its storage reused from call to call).
   const Target& make_target(Vertex dst);
-  std::uint16_t dist(Vertex v, const Target& t);
-  bool allowed(Vertex from, Vertex to, const Target& t) const;
+  // The hop distance from switch f (dense index) to the target: a lookup in
+  // the column of each of the target's entry switches.
+  static std::uint16_t fabric_dist(std::uint32_t f, const Target& t) {
+    std::uint32_t best = kFar;
+    for (const Entry& e : t.entries) {
+      const std::uint8_t hops = e.column[f];
+      if (hops != kFar8)
+        best = std::min<std::uint32_t>(best, hops + e.cost);
+    }
+    return static_cast<std::uint16_t>(std::min<std::uint32_t>(best, kFar));
+  }
+  // The hop distance from v to the target; a server's vertices are memoized
+  // under stamp_.
+  std::uint16_t dist(Vertex v, const Target& t) {
+    if (const std::uint32_t f = fabric_index_[v]; f != kNoServer)
+      return fabric_dist(f, t);
+    const Memo& m = memo_[v];
+    return m.stamp == stamp_ ? m.dist : dist_uncached(v, t);
+  }
+  std::uint16_t dist(const Arc& a, const Target& t) {
+    if (a.to_fabric != kNoServer)
+      return fabric_dist(a.to_fabric, t);
+    const Memo& m = memo_[a.to];
+    return m.stamp == stamp_ ? m.dist : dist_uncached(a.to, t);
+  }
+  std::uint16_t dist_uncached(Vertex v, const Target& t);
+  // Fills port_dist_ for server s's ports (once per stamp) and returns their
+  // common distance, or kMixed where they differ.
+  std::uint16_t server_ports(std::uint32_t s, const Target& t);
+  // Whether a path may step from a vertex of server `from` to one of server
+  // `to` (kNoServer: a switch).
+  static bool allowed(std::uint32_t from, std::uint32_t to, const Target& t);
   void next_stamp();
   TopologyError no_route(Vertex src, Vertex dst) const;
   Dag build_dag(Vertex src, Vertex dst);
@@ -143,8 +180,9 @@ class Router {
     return (static_cast<std::uint64_t>(src) << 32) | dst;
   }
   std::uint64_t flow_hash(Vertex src, Vertex dst, std::uint64_t label, std::uint64_t chunk) const;
-  Route walk_hashed(const Dag& d, std::uint64_t hash) const;
-  Route walk_direct(Vertex src, Vertex dst, std::uint64_t hash);
+  // Both fill `out`, reusing its storage.
+  void walk_hashed(const Dag& d, std::uint64_t hash, Route& out) const;
+  void walk_direct(Vertex src, Vertex dst, std::uint64_t hash, Route& out);
   // The choice among n next hops at switch u: hashed, or under the
   // destination policy the next digit of the destination's ordinal (`hash`
   // holds the ordinal, `divisor` the product of the earlier choices' n).
@@ -165,9 +203,20 @@ class Router {
   std::vector<std::uint32_t> server_shape_;
   std::vector<std::uint32_t> port_begin_;
   std::vector<Port> ports_;
-  // Distances to the current target, memoized per DAG build.
-  std::vector<std::uint32_t> memo_stamp_;
-  std::vector<std::uint16_t> memo_dist_;
+  // Distances to the current target, memoized per DAG build or walk: valid
+  // where stamp equals stamp_.
+  struct Memo {
+    std::uint32_t stamp = 0;
+    std::uint16_t dist = kFar;
+  };
+  std::vector<Memo> memo_;
+  // Per server, under stamp_: its ports' distances to the target and their
+  // common value (server_ports()); per vertex, hops to its server's nearest
+  // port (kFar8 outside servers).
+  std::vector<std::uint32_t> server_stamp_;
+  std::vector<std::uint16_t> server_uniform_;
+  std::vector<std::uint16_t> port_dist_;
+  std::vector<std::uint8_t> near_port_;
   std::vector<std::uint32_t> node_stamp_;
   std::vector<std::uint32_t> node_index_;
   std::uint32_t stamp_ = 0;
@@ -179,13 +228,13 @@ class Router {
   // The last routes walked, direct-mapped by (src, dst, hash): one data
   // move asks for its path several times (its NIC, its first-byte delay,
   // its flow), and a chain write's acknowledgements retrace its hops.
-  struct Memo {
+  struct Walked {
     Vertex src = 0;
     Vertex dst = 0;
     std::uint64_t hash = 0;
     Route route;
   };
-  std::vector<Memo> memo_;
+  std::vector<Walked> walked_;
   // LRU cache of DAGs keyed by (src, dst).
   std::list<CacheEntry> lru_;
   std::unordered_map<std::uint64_t, std::list<CacheEntry>::iterator> cache_index_;

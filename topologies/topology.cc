@@ -190,7 +190,8 @@ Router& Topology::router() const {
   return *router_;
 }
 
-Route Topology::route(Vertex src, Vertex dst, std::uint64_t flow_label, std::uint64_t chunk) const {
+const Route& Topology::route(Vertex src, Vertex dst, std::uint64_t flow_label,
+                             std::uint64_t chunk) const {
   return router().route(src, dst, flow_label, chunk);
 }
 

@@ -36,8 +36,6 @@ std::string_view kind_name(VertexKind kind);
 // "pcie", "memory", "socket", "access", "fabric".
 std::string_view kind_name(LinkKind kind);
 
-inline constexpr std::uint32_t kNoServer = 0xffffffffu;
-
 // The bundled properties of a vertex. `tier` is 0 inside servers and 1, 2, 3
 // for the switch tiers (leaf, spine, core).
 struct VertexProps {
@@ -148,8 +146,10 @@ class Topology {
   // equal-cost ones by hashing as the routing policy says: per_flow hashes
   // (src, dst, flow_label, seed); per_chunk and spray also hash `chunk`.
   // Every switch on the way hashes independently, as real ECMP does. Throws
-  // TopologyError when dst cannot be reached.
-  Route route(Vertex src, Vertex dst, std::uint64_t flow_label, std::uint64_t chunk = 0) const;
+  // TopologyError when dst cannot be reached. The reference is valid until
+  // the next route() or routes() call on this topology.
+  const Route& route(Vertex src, Vertex dst, std::uint64_t flow_label,
+                     std::uint64_t chunk = 0) const;
   // The paths a flow uses: under spray, up to spray_paths distinct
   // equal-cost paths spread evenly over all of them (equal sub-flows);
   // otherwise the one path route() gives.

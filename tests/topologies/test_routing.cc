@@ -6,6 +6,7 @@
 #include <set>
 
 #include "tests/topologies/helpers.h"
+#include "topologies/hash.h"
 
 using stormsim::topo::LinkId;
 using stormsim::topo::Route;
@@ -47,6 +48,28 @@ std::map<std::string, int> spine_load(const Topology& t, int flows) {
     ++load[switches_on(t, r).at(1)];
   }
   return load;
+}
+
+// Three two-NIC servers on leaves a and b, which a chain of four switches
+// joins: gpu-server-1, with a NIC on each leaf, would be a shorter way.
+Topology detour_through_a_server() {
+  return from_yaml(R"(
+gpu_servers: {count: 3, gpus: 1, nics: 2, pcie_switches: 0, drives: 0, cpus: 1}
+fabric: {generator: custom}
+switches: [{name: a}, {name: b}, {name: c}, {name: d}, {name: e}, {name: f}]
+links:
+  - {from: gpu-server-0/nic0, to: a, rate: 100Gbps}
+  - {from: gpu-server-0/nic1, to: a, rate: 100Gbps}
+  - {from: gpu-server-1/nic0, to: a, rate: 100Gbps}
+  - {from: gpu-server-1/nic1, to: b, rate: 100Gbps}
+  - {from: gpu-server-2/nic0, to: b, rate: 100Gbps}
+  - {from: gpu-server-2/nic1, to: b, rate: 100Gbps}
+  - {from: a, to: c, rate: 400Gbps}
+  - {from: c, to: d, rate: 400Gbps}
+  - {from: d, to: e, rate: 400Gbps}
+  - {from: e, to: f, rate: 400Gbps}
+  - {from: f, to: b, rate: 400Gbps}
+)");
 }
 
 }  // namespace
@@ -274,23 +297,7 @@ TEST_CASE("paths never cross a third server", "[topologies][routing]") {
   // Through gpu-server-1 (a, nic0, cpu0, nic1, b) leaf a reaches leaf b in 4
   // links; the switches alone need 5. Hosts do not forward, so the route
   // takes the switches.
-  const Topology t = from_yaml(R"(
-gpu_servers: {count: 3, gpus: 1, nics: 2, pcie_switches: 0, drives: 0, cpus: 1}
-fabric: {generator: custom}
-switches: [{name: a}, {name: b}, {name: c}, {name: d}, {name: e}, {name: f}]
-links:
-  - {from: gpu-server-0/nic0, to: a, rate: 100Gbps}
-  - {from: gpu-server-0/nic1, to: a, rate: 100Gbps}
-  - {from: gpu-server-1/nic0, to: a, rate: 100Gbps}
-  - {from: gpu-server-1/nic1, to: b, rate: 100Gbps}
-  - {from: gpu-server-2/nic0, to: b, rate: 100Gbps}
-  - {from: gpu-server-2/nic1, to: b, rate: 100Gbps}
-  - {from: a, to: c, rate: 400Gbps}
-  - {from: c, to: d, rate: 400Gbps}
-  - {from: d, to: e, rate: 400Gbps}
-  - {from: e, to: f, rate: 400Gbps}
-  - {from: f, to: b, rate: 400Gbps}
-)");
+  const Topology t = detour_through_a_server();
   const Vertex src = t.find("gpu-server-0/gpu0"), dst = t.find("gpu-server-2/gpu0");
   for (std::uint64_t label = 0; label < 20; ++label) {
     CHECK(switches_on(t, t.route(src, dst, label)) ==
@@ -298,6 +305,73 @@ links:
   }
   // Two NICs to leave by, two to arrive by.
   CHECK(t.ecmp_path_count(src, dst) == 4);
+}
+
+namespace {
+
+// Hop distances from src by breadth-first search over the whole graph,
+// stepping as routes may: inside a server, from a server into the fabric,
+// and from the fabric only into dst's server.
+std::vector<int> allowed_distances(const Topology& t, Vertex src, Vertex dst) {
+  const std::uint32_t target = t.server_of(dst);
+  std::vector<int> d(t.vertex_count(), -1);
+  std::vector<Vertex> queue{src};
+  d[src] = 0;
+  for (std::size_t i = 0; i < queue.size(); ++i) {
+    const Vertex u = queue[i];
+    const std::uint32_t su = t.server_of(u);
+    for (auto [e, end] = boost::out_edges(u, t.graph()); e != end; ++e) {
+      const Vertex w = boost::target(*e, t.graph());
+      const std::uint32_t sw = t.server_of(w);
+      const bool ok =
+          su == sw ||
+          (su == stormsim::topo::kNoServer ? sw == target : sw == stormsim::topo::kNoServer);
+      if (ok && d[w] < 0) {
+        d[w] = d[u] + 1;
+        queue.push_back(w);
+      }
+    }
+  }
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("routes are as short as a search that skips third servers", "[topologies][routing]") {
+  // Servers whose ports are all as far from a destination (another SU, a
+  // storage leaf) and servers whose ports are not (a NIC on each leaf, a NIC
+  // that is itself the destination), switches as ends, and vertices inside
+  // servers as ends.
+  const Topology rail = from_yaml(R"(
+gpu_servers: {count: 8, gpus: 4, nics: 4, pcie_switches: 2, drives: 0}
+storage_servers: {count: 4}
+fabric: {generator: rail_optimized, servers_per_su: 4, spines: 2, storage_servers_per_leaf: 2}
+)");
+  const Topology custom = detour_through_a_server();
+  for (const Topology* t : {&rail, &custom}) {
+    const auto n = static_cast<std::uint64_t>(t->vertex_count());
+    int checked = 0;
+    for (std::uint64_t q = 0; q < 600; ++q) {
+      const Vertex src = stormsim::topo::mix64(q) % n;
+      const Vertex dst = stormsim::topo::mix64(q + 7919) % n;
+      const std::vector<int> d = allowed_distances(*t, src, dst);
+      if (src == dst || d[dst] < 0)
+        continue;
+      INFO(t->vertex_name(src) << " -> " << t->vertex_name(dst));
+      for (std::uint64_t label = 0; label < 3; ++label) {
+        const Route& r = t->route(src, dst, q * 3 + label);
+        REQUIRE(static_cast<int>(r.links.size()) == d[dst]);
+        Vertex at = src;
+        for (LinkId l : r.links) {
+          REQUIRE(t->link_source(l) == at);
+          at = t->link_target(l);
+        }
+        CHECK(at == dst);
+      }
+      ++checked;
+    }
+    CHECK(checked > 300);
+  }
 }
 
 TEST_CASE("unknown nodes name the nearest one", "[topologies][routing]") {
