@@ -60,7 +60,9 @@ Topology::Topology(Topology&& other) noexcept {
 }
 Topology& Topology::operator=(Topology&& other) noexcept {
   name_ = std::move(other.name_);
-  graph_ = std::move(other.graph_);
+  // Boost's adjacency_list has no move assignment: its copy would walk
+  // every vertex and edge. Swapping hands the storage over.
+  graph_.swap(other.graph_);
   servers_ = std::move(other.servers_);
   open_server_ = other.open_server_;
   by_name_ = std::move(other.by_name_);
