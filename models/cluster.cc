@@ -11,6 +11,7 @@
 #include "models/devices/nvme.h"
 #include "models/devices/pcie.h"
 #include "sim/when.h"
+#include "topologies/hash.h"
 
 namespace stormsim::models {
 
@@ -253,6 +254,12 @@ std::optional<Vertex> Cluster::sending_nic(Vertex src, Vertex dst, std::uint64_t
       return from;
   }
   return std::nullopt;
+}
+
+std::uint64_t Cluster::channel_label(Vertex src, Vertex dst) {
+  // mix64(mix64(src) ^ mix64(dst)): symmetric. Sequential labels stay below
+  // 2^63.
+  return topo::hash_combine(topo::mix64(src), dst) | (std::uint64_t{1} << 63);
 }
 
 sim::Task<void> Cluster::move(Vertex src, Vertex dst, sim::Bytes bytes, MoveOptions options) {

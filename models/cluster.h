@@ -135,6 +135,12 @@ class Cluster {
 
   // A fresh flow label (so independent transfers hash independently).
   std::uint64_t next_label() { return ++labels_; }
+  // The label of the one long-lived connection between `src` and `dst` (an
+  // RPC channel, a kept-alive HTTP connection), the same both ways: every
+  // transfer between them given it takes one path each way under per-flow
+  // ECMP (the path hash also takes the ends, in order). Never a value
+  // next_label() gives.
+  static std::uint64_t channel_label(topo::Vertex src, topo::Vertex dst);
 
   // Per-run record of the fabric's busiest constraints, for the result: each
   // constraint that limited a flow, with its bytes, time as a bottleneck and

@@ -166,7 +166,7 @@ sim::Task<void> StorageService::read_drive(topo::Vertex dst, std::pair<Nvme*, st
 }
 
 sim::Task<void> StorageService::message(topo::Vertex src, topo::Vertex dst, sim::Bytes bytes) {
-  co_await cluster_->move(src, dst, bytes);
+  co_await cluster_->move(src, dst, bytes, {.flow_label = Cluster::channel_label(src, dst)});
 }
 
 namespace {

@@ -175,7 +175,8 @@ class StorageService : public Component {
   sim::Task<void> read_drive(topo::Vertex dst, std::pair<Nvme*, std::uint32_t> drive,
                              sim::Bytes bytes, IoShape shape = {}, MoveOptions options = {});
   // A small control message (a request, an ack) of `bytes` from `src` to
-  // `dst`: the route's latency plus the bytes at line rate.
+  // `dst`: the route's latency plus the bytes at line rate. Messages between
+  // two endpoints share one connection, hence one path.
   sim::Task<void> message(topo::Vertex src, topo::Vertex dst, sim::Bytes bytes = sim::Bytes(256));
 
  protected:

@@ -6,6 +6,7 @@
 // all targets reach the storage servers' aggregate NIC payload rate, and the
 // result names those NICs as the bottleneck.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -211,6 +212,34 @@ TEST_CASE("metadata transactions run at the key-value store's rate", "[storage][
   sim->run();
   CHECK(span.end.seconds() == Approx(6400 / 10e3).epsilon(0.01));
   CHECK(cs.file_count() == 6400);
+}
+
+TEST_CASE("a client's metadata messages share one connection and its path",
+          "[storage][chain_store]") {
+  // gpu-server-0 reaches the metadata service on storage-server-0 over 8
+  // NICs, 2 spines and 2 storage NICs: 32 equal-cost paths, and as many back.
+  // Its 200 creates (a request and a reply each) share one connection each
+  // way, so one uplink of each leaf carries them; a fresh flow label per
+  // message would spread them over both spines from both leaves.
+  auto sim = make("chain_length: 2");
+  ChainStore& cs = store_of(*sim);
+  Span span;
+  sim->engine().spawn(creates(cs, client_on(*sim, "gpu-server-0", 1), 200, span));
+  sim->run();
+  const auto& flows = sim->cluster()->flows();
+  std::vector<std::string> used;
+  for (stormsim::sim::flow::ConstraintId c = 0; c < flows.constraint_count(); ++c) {
+    if (flows.name(c).find("->spine") != std::string::npos && flows.usage(c).bytes.value() > 0)
+      used.push_back(flows.name(c));
+  }
+  INFO(fmt::format("uplinks used: {}", fmt::join(used, ", ")));
+  CHECK(used.size() == 2);
+
+  // One connection between two endpoints, whichever way a message goes.
+  const topo::Vertex a = 3, b = 17, c = 18;
+  CHECK(Cluster::channel_label(a, b) == Cluster::channel_label(b, a));
+  CHECK(Cluster::channel_label(a, b) != Cluster::channel_label(a, c));
+  CHECK(Cluster::channel_label(a, b) >> 63 == 1);  // never a sequential label
 }
 
 TEST_CASE("reads over all targets reach the storage NICs' aggregate payload rate",
