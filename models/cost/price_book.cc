@@ -25,7 +25,6 @@ constexpr std::array<std::string_view, kSpeedClasses> kClassNames = {"100g", "20
                                                                      "800g"};
 constexpr std::array<std::string_view, 4> kSections = {"capex", "power", "electricity",
                                                        "amortization"};
-constexpr double kSecondsPerHour = 3600;
 
 // Section specs: no defaults, because the shipped price book underneath
 // every file supplies them, and a key missing there is a bug the tests catch.

@@ -14,6 +14,8 @@
 
 namespace stormsim::models::cost {
 
+inline constexpr double kSecondsPerHour = 3600;
+
 // Port speed classes that NICs, switch ports and links are priced by.
 inline constexpr std::size_t kSpeedClasses = 4;
 inline constexpr std::array<double, kSpeedClasses> kSpeedClassGbps = {100, 200, 400, 800};

@@ -10,8 +10,6 @@ namespace stormsim::models::cost {
 
 namespace {
 
-constexpr double kSecondsPerHour = 3600;
-
 double dot(const SpeedCounts& counts, const PerSpeed& prices) {
   double sum = 0;
   for (std::size_t c = 0; c < kSpeedClasses; ++c)

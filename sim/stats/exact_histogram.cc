@@ -8,9 +8,6 @@
 #include "sim/stats/percentile.h"
 
 namespace stormsim::sim::stats {
-namespace {
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-}  // namespace
 
 void ExactHistogram::record(double value) {
   // Appending in order keeps the histogram sorted for free, which is the

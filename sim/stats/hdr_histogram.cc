@@ -12,8 +12,6 @@
 namespace stormsim::sim::stats {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
 // The smallest m with 2^m >= 10^digits, so that a bucket is at most
 // 10^-digits of the values it holds.
 int half_magnitude_for(int digits) {

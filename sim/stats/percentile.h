@@ -5,9 +5,13 @@
 #include <array>
 #include <cassert>
 #include <cstdint>
+#include <limits>
 #include <utility>
 
 namespace stormsim::sim::stats {
+
+// What a statistic of no samples (a mean, a percentile) is.
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // Percentiles written by every histogram's to_json(), with their keys. Keys
 // avoid dots so that jq paths like `.p999` work.
