@@ -187,8 +187,8 @@ const Router::Target& Router::make_target(Vertex dst) {
   t.dst = dst;
   t.server = topo_.server_of(dst);
   if (t.server == kNoServer) {
-    t.entries.push_back(Entry{fabric_index_[dst], 0, nullptr});
-    t.entries.back().column = fabric_column(t.entries.back().fabric).data();
+    const std::uint32_t f = fabric_index_[dst];
+    t.entries.push_back(Entry{f, 0, fabric_column(f).data()});
     return t;
   }
   const Server& server = topo_.servers()[t.server];
@@ -202,12 +202,10 @@ const Router::Target& Router::make_target(Vertex dst) {
     auto same = std::find_if(t.entries.begin(), t.entries.end(),
                              [&](const Entry& e) { return e.fabric == ports_[p].fabric; });
     if (same == t.entries.end())
-      t.entries.push_back(Entry{ports_[p].fabric, cost, nullptr});
+      t.entries.push_back(Entry{ports_[p].fabric, cost, fabric_column(ports_[p].fabric).data()});
     else
       same->cost = std::min(same->cost, cost);
   }
-  for (Entry& e : t.entries)
-    e.column = fabric_column(e.fabric).data();
   return t;
 }
 

@@ -150,21 +150,21 @@ class Router {
     }
     return static_cast<std::uint16_t>(std::min<std::uint32_t>(best, kFar));
   }
-  // The hop distance from v to the target; a server's vertices are memoized
-  // under stamp_.
-  std::uint16_t dist(Vertex v, const Target& t) {
-    if (const std::uint32_t f = fabric_index_[v]; f != kNoServer)
-      return fabric_dist(f, t);
+  // The hop distance from a server's vertex v to the target, memoized under
+  // stamp_.
+  std::uint16_t server_dist(Vertex v, const Target& t) {
     const Memo& m = memo_[v];
     return m.stamp == stamp_ ? m.dist : dist_uncached(v, t);
   }
-  std::uint16_t dist(const Arc& a, const Target& t) {
-    if (a.to_fabric != kNoServer)
-      return fabric_dist(a.to_fabric, t);
-    const Memo& m = memo_[a.to];
-    return m.stamp == stamp_ ? m.dist : dist_uncached(a.to, t);
-  }
   std::uint16_t dist_uncached(Vertex v, const Target& t);
+  // The hop distance from any vertex v, or an arc's end, to the target.
+  std::uint16_t dist(Vertex v, const Target& t) {
+    const std::uint32_t f = fabric_index_[v];
+    return f != kNoServer ? fabric_dist(f, t) : server_dist(v, t);
+  }
+  std::uint16_t dist(const Arc& a, const Target& t) {
+    return a.to_fabric != kNoServer ? fabric_dist(a.to_fabric, t) : server_dist(a.to, t);
+  }
   // Fills port_dist_ for server s's ports (once per stamp) and returns their
   // common distance, or kMixed where they differ.
   std::uint16_t server_ports(std::uint32_t s, const Target& t);
