@@ -22,7 +22,9 @@
 // Otherwise every outsider keeps a valid bottleneck, so the result equals a
 // from-scratch solve (tests check this on random systems). Where changes keep
 // spreading (an all-to-all mesh of saturated NICs) the region floods through
-// every bottleneck after a few rounds instead. Constraint loads are sums of
+// every bottleneck after a few rounds instead, and where a round's region
+// already holds a quarter of the live flows, every flow is re-solved in that
+// round (no rim, so no further round). Constraint loads are sums of
 // rates quantized to 2^-24 B/s held in 128-bit integers, so the residual of a
 // constraint with a million flows is exact and does not drift over millions
 // of updates.
@@ -104,6 +106,7 @@ class MaxMinSolver {
     std::uint64_t solves = 0;         // solve() calls that had work to do
     std::uint64_t rounds = 0;         // progressive-filling passes (>= solves)
     std::uint64_t flows_visited = 0;  // flow re-solves, summed over rounds
+    std::uint64_t whole_rounds = 0;   // rounds that re-solved every flow
     std::uint64_t rate_changes = 0;   // flows reported as changed
   };
   const Stats& stats() const { return stats_; }

@@ -212,6 +212,9 @@ void check_max_min(const MaxMinSolver& s,
 }
 
 TEST_CASE("random systems: feasible, max-min optimal, incremental equals from scratch") {
+  // Solves by how they went: within the first round's region (local), grown
+  // over more rounds, or re-solving every flow (whole).
+  std::uint64_t local = 0, grown = 0, whole = 0;
   for (std::uint64_t seed = 1; seed <= 100; ++seed) {
     INFO("seed " << seed);
     std::mt19937_64 rng(seed);
@@ -226,7 +229,10 @@ TEST_CASE("random systems: feasible, max-min optimal, incremental equals from sc
     // residuals are exact to ~1e-17 relative at this scale.
     const double g = 1e9;
     MaxMinSolver s;
-    const std::size_t n_constraints = 3 + pick(40);
+    // Most systems are large and start populated, so that a batch of
+    // changes reaches a small part of them and the region grows lazily.
+    const bool large = pick(4) != 0;
+    const std::size_t n_constraints = large ? 40 + pick(160) : 3 + pick(40);
     for (std::size_t i = 0; i < n_constraints; ++i)
       s.add_constraint(uniform(1, 100) * g);
     std::map<std::uint64_t, std::pair<FlowId, Spec>> flows;
@@ -244,6 +250,11 @@ TEST_CASE("random systems: feasible, max-min optimal, incremental equals from sc
       spec.cap = pick(4) == 0 ? uniform(0.1, 30) * g : MaxMinSolver::kUnlimited;
       flows[next_key++] = {s.add_flow(spec.path, spec.weight, spec.cap), spec};
     };
+
+    const std::size_t initial = large ? 20 + pick(300) : 0;
+    for (std::size_t i = 0; i < initial; ++i)
+      add_random_flow();
+    s.solve();
 
     for (int step = 0; step < 40; ++step) {
       std::map<std::uint64_t, double> before;
@@ -264,8 +275,15 @@ TEST_CASE("random systems: feasible, max-min optimal, incremental equals from sc
           s.set_capacity(static_cast<ConstraintId>(pick(n_constraints)), uniform(1, 100) * g);
         }
       }
+      const MaxMinSolver::Stats stats = s.stats();
       const auto changed = s.solve();
       check_max_min(s, flows);
+      if (s.stats().whole_rounds > stats.whole_rounds)
+        ++whole;
+      else if (s.stats().rounds > stats.rounds + 1)
+        ++grown;
+      else if (s.stats().rounds > stats.rounds)
+        ++local;
 
       // Only reported flows changed rate.
       for (const auto& [key, fs] : flows) {
@@ -286,8 +304,58 @@ TEST_CASE("random systems: feasible, max-min optimal, incremental equals from sc
       for (const auto& [inc, scratch] : pairs)
         REQUIRE(s.rate(inc) == Approx(fresh.rate(scratch)).epsilon(1e-9));
     }
-    // The incremental solves looked at fewer flows than full ones would.
     CHECK(s.stats().solves > 0);
+  }
+  INFO("local " << local << ", grown " << grown << ", whole " << whole);
+  CHECK(local > 100);
+  CHECK(grown > 100);
+  CHECK(whole > 100);
+}
+
+TEST_CASE("a change whose region holds a quarter of the flows re-solves them all at once") {
+  // a (10) carries f0..f3; f3 also crosses b (10), which g0 and g1 share.
+  // Rates: 2.5 on a; g0 and g1 get (10 - 2.5) / 2 = 3.75, limited by b.
+  // Removing f0 re-solves a's flows; f3's rate on b changes, so lazily b's
+  // flows need a second round.
+  MaxMinSolver s;
+  const ConstraintId a = s.add_constraint(10);
+  const ConstraintId b = s.add_constraint(10);
+  std::vector<FlowId> f;
+  for (int i = 0; i < 3; ++i)
+    f.push_back(s.add_flow(std::vector<ConstraintId>{a}));
+  f.push_back(s.add_flow(std::vector<ConstraintId>{a, b}));
+  const FlowId g0 = s.add_flow(std::vector<ConstraintId>{b});
+  const FlowId g1 = s.add_flow(std::vector<ConstraintId>{b});
+  // Flows elsewhere, each alone on its own constraint.
+  std::vector<FlowId> others;
+  const int n_others = GENERATE(0, 20);
+  for (int i = 0; i < n_others; ++i)
+    others.push_back(s.add_flow(std::vector<ConstraintId>{s.add_constraint(1)}));
+  s.solve();
+  REQUIRE(s.rate(g0) == Approx(3.75));
+
+  const MaxMinSolver::Stats before = s.stats();
+  s.remove_flow(f[0]);
+  s.solve();
+  CHECK(s.rate(f[1]) == Approx(10.0 / 3));
+  CHECK(s.rate(f[3]) == Approx(10.0 / 3));
+  CHECK(s.rate(g0) == Approx(10.0 / 3));
+  CHECK(s.rate(g1) == Approx(10.0 / 3));
+  for (FlowId o : others)
+    CHECK(s.rate(o) == Approx(1));
+  const auto rounds = s.stats().rounds - before.rounds;
+  const auto whole = s.stats().whole_rounds - before.whole_rounds;
+  const auto visited = s.stats().flows_visited - before.flows_visited;
+  if (n_others == 0) {
+    // 3 of 5 live flows: all five at once, in one round.
+    CHECK(rounds == 1);
+    CHECK(whole == 1);
+    CHECK(visited == 5);
+  } else {
+    // 3 of 25: a's flows, then b's joins them; the others are left alone.
+    CHECK(rounds == 2);
+    CHECK(whole == 0);
+    CHECK(visited == 3 + 5);
   }
 }
 

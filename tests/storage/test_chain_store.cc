@@ -246,7 +246,7 @@ TEST_CASE("reads over all targets reach the storage NICs' aggregate payload rate
           "[storage][chain_store]") {
   auto sim = make("chain_length: 2, chunks_in_flight: 16");
   ChainStore& cs = store_of(*sim);
-  const double per_client = 256 * kMiB;
+  const double per_client = 1024 * kMiB;
   std::vector<Span> spans(16);
   for (std::uint64_t i = 0; i < 16; ++i)
     sim->engine().spawn(read_file(cs, client_on(*sim, fmt::format("gpu-server-{}", i % 4), i),
