@@ -54,14 +54,13 @@ std::string suggestion(std::string_view name, const std::vector<std::string>& ca
 
 }  // namespace
 
-Topology::Topology(std::string name) : name_(std::move(name)) {}
-Topology::Topology(Topology&& other) noexcept {
+Topology::Topology(std::string name) : name_(std::move(name)), graph_(std::make_unique<Graph>()) {}
+Topology::Topology(Topology&& other) noexcept : graph_(std::make_unique<Graph>()) {
   *this = std::move(other);
 }
 Topology& Topology::operator=(Topology&& other) noexcept {
   name_ = std::move(other.name_);
-  // Boost's adjacency_list has no move assignment: its copy would walk
-  // every vertex and edge. Swapping hands the storage over.
+  // Swapped: the moved-from topology keeps a graph (ours) and stays usable.
   graph_.swap(other.graph_);
   servers_ = std::move(other.servers_);
   open_server_ = other.open_server_;
@@ -91,7 +90,7 @@ Vertex Topology::add_vertex(std::string_view name, VertexKind kind, int tier) {
   if (by_name_.contains(full))
     throw TopologyError(fmt::format("two nodes are called `{}`", full));
   const Vertex v = boost::add_vertex(
-      VertexProps{full, kind, static_cast<std::uint8_t>(tier), open_server_}, graph_);
+      VertexProps{full, kind, static_cast<std::uint8_t>(tier), open_server_}, *graph_);
   by_name_.emplace(std::move(full), v);
   if (open_server_ != kNoServer)
     servers_[open_server_].last = v + 1;
@@ -117,7 +116,7 @@ LinkId Topology::add_link(Vertex a, Vertex b, sim::BytesPerSec a_to_b, sim::Byte
   assert(a < vertex_count() && b < vertex_count() && a != b);
   router_.reset();
   const auto forward = static_cast<LinkId>(link_src_.size());
-  boost::add_edge(a, b, EdgeProps{forward}, graph_);
+  boost::add_edge(a, b, EdgeProps{forward}, *graph_);
   link_src_.push_back(a);
   link_src_.push_back(b);
   link_capacity_.push_back(a_to_b);

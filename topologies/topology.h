@@ -103,13 +103,13 @@ class Topology {
 
   // ---- vertices ----
   const std::string& name() const { return name_; }
-  const Graph& graph() const { return graph_; }
-  std::size_t vertex_count() const { return boost::num_vertices(graph_); }
-  const std::string& vertex_name(Vertex v) const { return graph_[v].name; }
-  VertexKind kind(Vertex v) const { return graph_[v].kind; }
-  int tier(Vertex v) const { return graph_[v].tier; }
+  const Graph& graph() const { return *graph_; }
+  std::size_t vertex_count() const { return boost::num_vertices(*graph_); }
+  const std::string& vertex_name(Vertex v) const { return (*graph_)[v].name; }
+  VertexKind kind(Vertex v) const { return (*graph_)[v].kind; }
+  int tier(Vertex v) const { return (*graph_)[v].tier; }
   // The index into servers() of the server holding `v`, or kNoServer.
-  std::uint32_t server_of(Vertex v) const { return graph_[v].server; }
+  std::uint32_t server_of(Vertex v) const { return (*graph_)[v].server; }
   const std::vector<Server>& servers() const { return servers_; }
   // The tier's name ("leaf"), or "tierN" when the generator gave none.
   std::string tier_name(int tier) const;
@@ -163,7 +163,9 @@ class Topology {
   Router& router() const;
 
   std::string name_;
-  Graph graph_;
+  // Held by pointer so that a move hands it over: Boost's adjacency_list has
+  // no move, and its swap() copies the graph twice.
+  std::unique_ptr<Graph> graph_;
   std::vector<Server> servers_;
   std::uint32_t open_server_ = kNoServer;
   std::unordered_map<std::string, Vertex> by_name_;

@@ -131,6 +131,24 @@ TEST_CASE("routes have consistent links and latency", "[topologies][routing]") {
   CHECK(t.link_name(r.links[3]).starts_with("leaf0->spine"));
 }
 
+TEST_CASE("a moved topology hands its graph over and routes as before", "[topologies][routing]") {
+  Topology a = leaf_spine(4);
+  const Route before = a.route(nic(a, 0), nic(a, 5), 7);
+  const auto* graph = &a.graph();
+  const std::size_t vertices = a.vertex_count();
+  Topology b = std::move(a);
+  CHECK(&b.graph() == graph);  // not a copy
+  CHECK(b.vertex_count() == vertices);
+  CHECK(b.route(nic(b, 0), nic(b, 5), 7).links == before.links);
+  Topology c;
+  c = std::move(b);
+  CHECK(&c.graph() == graph);
+  CHECK(c.route(nic(c, 0), nic(c, 5), 7).links == before.links);
+  // Moved-from topologies are empty, not broken.
+  CHECK(a.vertex_count() == 0);
+  CHECK(b.vertex_count() == 0);
+}
+
 TEST_CASE("ECMP hashing is deterministic per seed", "[topologies][routing][determinism]") {
   const Topology a = leaf_spine(4, "routing: {seed: 1}\n");
   const Topology b = leaf_spine(4, "routing: {seed: 1}\n");
