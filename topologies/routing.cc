@@ -6,6 +6,7 @@
 #include <boost/graph/breadth_first_search.hpp>
 #include <limits>
 #include <map>
+#include <span>
 
 #include "topologies/hash.h"
 #include "topologies/topology.h"
@@ -404,34 +405,47 @@ Route Router::walk_indexed(const Dag& d, std::uint64_t index) const {
 }
 
 void Router::walk_direct(Vertex src, Vertex dst, std::uint64_t hash, Route& r) {
-  // Distances to dst stay memoized from one walk to the next while nothing
-  // else has taken a new stamp: a chunk's hops and their acknowledgements
-  // often share a destination.
-  if (memo_dst_stamp_ == 0 || memo_dst_stamp_ != stamp_ || memo_dst_ != dst) {
-    next_stamp();
-    make_target(dst);
-    memo_dst_ = dst;
-    memo_dst_stamp_ = stamp_;
-  }
-  const Target& t = target_;
-  std::uint16_t du = dist(src, t);
-  if (du == kFar)
-    throw no_route(src, dst);
+  if (next_hops_.empty())
+    next_hops_.resize(kNextHopSlots);
   r.links.clear();
-  r.links.reserve(du);
   r.latency = {};
   std::uint64_t divisor = 1;
-  for (Vertex u = src; u != dst; --du) {
-    // The same candidates, in the same order, as the DAG's children, so the
-    // hashed choice matches walk_hashed() on a cached DAG.
-    candidates_.clear();
-    const std::uint32_t us = topo_.server_of(u);
-    for (std::uint32_t a = arc_begin_[u]; a < arc_begin_[u + 1]; ++a) {
-      if (allowed(us, arcs_[a].to_server, t) && dist(arcs_[a], t) + 1 == du)
-        candidates_.push_back(arcs_[a]);
+  for (Vertex u = src; u != dst;) {
+    NextHops& slot = next_hops_[hash_combine(mix64(u), dst) & (kNextHopSlots - 1)];
+    std::span<const std::uint32_t> next_hops;
+    if (slot.u == u && slot.dst == dst) {
+      next_hops = std::span<const std::uint32_t>(slot.arcs.data(), slot.count);
+    } else {
+      // Distances to dst stay memoized from one scan to the next while
+      // nothing else has taken a new stamp.
+      if (memo_dst_stamp_ == 0 || memo_dst_stamp_ != stamp_ || memo_dst_ != dst) {
+        next_stamp();
+        make_target(dst);
+        memo_dst_ = dst;
+        memo_dst_stamp_ = stamp_;
+      }
+      const Target& t = target_;
+      const std::uint16_t du = dist(u, t);
+      if (du == kFar)
+        throw no_route(src, dst);
+      // The same candidates, in the same order, as the DAG's children, so
+      // the hashed choice matches walk_hashed() on a cached DAG.
+      candidates_.clear();
+      const std::uint32_t us = topo_.server_of(u);
+      for (std::uint32_t a = arc_begin_[u]; a < arc_begin_[u + 1]; ++a) {
+        if (allowed(us, arcs_[a].to_server, t) && dist(arcs_[a], t) + 1 == du)
+          candidates_.push_back(a);
+      }
+      if (candidates_.size() <= kNextHopArcs) {
+        slot.u = u;
+        slot.dst = dst;
+        slot.count = static_cast<std::uint32_t>(candidates_.size());
+        std::copy(candidates_.begin(), candidates_.end(), slot.arcs.begin());
+      }
+      next_hops = candidates_;
     }
-    const auto n = static_cast<std::uint32_t>(candidates_.size());
-    const Arc& next = candidates_[pick(hash, u, n, divisor)];
+    const auto n = static_cast<std::uint32_t>(next_hops.size());
+    const Arc& next = arcs_[next_hops[pick(hash, u, n, divisor)]];
     r.links.push_back(next.link);
     r.latency += topo_.latency(next.link);
     u = next.to;
@@ -443,7 +457,7 @@ const Route& Router::route(Vertex src, Vertex dst, std::uint64_t flow_label, std
   if (src == dst)
     return kNone;
   const std::uint64_t hash = flow_hash(src, dst, flow_label, chunk);
-  constexpr std::size_t kWalkedSlots = 1024;
+  constexpr std::size_t kWalkedSlots = 16384;
   if (walked_.empty())
     walked_.resize(kWalkedSlots);
   Walked& m = walked_[hash_combine(pair_key(src, dst), hash) & (kWalkedSlots - 1)];

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <boost/graph/adjacency_list.hpp>
 #include <cstdint>
 #include <list>
@@ -220,8 +221,21 @@ class Router {
   std::vector<std::uint32_t> node_stamp_;
   std::vector<std::uint32_t> node_index_;
   std::uint32_t stamp_ = 0;
-  Target target_;                // scratch for make_target
-  std::vector<Arc> candidates_;  // scratch for walk_direct
+  Target target_;                          // scratch for make_target
+  std::vector<std::uint32_t> candidates_;  // scratch for walk_direct: arcs_ indices
+  // The next hops a walk toward dst chooses among at u (walk_direct's scan,
+  // in arc order), direct-mapped by (u, dst): they depend on nothing else,
+  // and a scan costs a distance lookup per arc. A vertex with more
+  // candidates than a slot holds is scanned every time.
+  static constexpr std::size_t kNextHopSlots = std::size_t{1} << 13;
+  static constexpr std::uint32_t kNextHopArcs = 16;
+  struct NextHops {
+    Vertex u = 0;
+    Vertex dst = 0;  // u == dst: an empty slot (never looked up)
+    std::uint32_t count = 0;
+    std::array<std::uint32_t, kNextHopArcs> arcs;  // arcs_ indices
+  };
+  std::vector<NextHops> next_hops_;
   // The destination whose distances memo_dist_ holds under stamp_ (0: none).
   Vertex memo_dst_ = 0;
   std::uint32_t memo_dst_stamp_ = 0;

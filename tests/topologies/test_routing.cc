@@ -189,10 +189,12 @@ TEST_CASE("a cached path DAG makes the same choices as the distance tables",
 }
 
 TEST_CASE("routes do not depend on what was routed before", "[topologies][routing][determinism]") {
-  // The router memoizes recent routes and the distances to the last
-  // destination, and caches path DAGs when paths are counted: none of it
-  // may change a route. One topology answers 3,000 mixed queries (repeats,
-  // shared destinations, counts in between); each must match a fresh one.
+  // The router memoizes recent routes, the next hops toward recent
+  // destinations and the distances to the last destination, and caches path
+  // DAGs when paths are counted: none of it may change a route. One topology
+  // answers 3,000 mixed queries (repeats, shared destinations, counts in
+  // between), then 3,000 to any GPU (more vertex and destination pairs than
+  // the next-hop cache has slots); each must match a fresh one.
   const Topology shared = fat_tree(8, "routing: {seed: 3}\n");
   const std::size_t n = shared.vertex_count();
   std::uint64_t state = 12345;
@@ -207,10 +209,11 @@ TEST_CASE("routes do not depend on what was routed before", "[topologies][routin
   }
   REQUIRE(gpus.size() > 100);
   int checked = 0;
-  for (int i = 0; i < 3000; ++i) {
+  for (int i = 0; i < 6000; ++i) {
     const Vertex src = gpus[next() % gpus.size()];
-    // Few destinations and labels, so that memo hits and shared targets occur.
-    const Vertex dst = gpus[next() % 16];
+    // First few destinations and labels, so that memo hits and shared
+    // targets occur.
+    const Vertex dst = gpus[next() % (i < 3000 ? 16 : gpus.size())];
     const std::uint64_t label = next() % 8;
     if (next() % 10 == 0)
       CHECK(shared.ecmp_path_count(src, dst) >= 1);
@@ -223,7 +226,7 @@ TEST_CASE("routes do not depend on what was routed before", "[topologies][routin
       ++checked;
     }
   }
-  CHECK(checked == 300);
+  CHECK(checked == 600);
 
   // Many flows of one pair: more labels than the memo has slots, routed in
   // opposite orders by two topologies, give the same paths.
