@@ -449,6 +449,11 @@ void Router::walk_direct(Vertex src, Vertex dst, std::uint64_t hash, Route& r) {
     r.links.push_back(next.link);
     r.latency += topo_.latency(next.link);
     u = next.to;
+    // A shortest path visits no vertex twice. Longer means the next hops
+    // are wrong (a router bug): fail loudly rather than walk forever.
+    if (r.links.size() >= topo_.vertex_count())
+      throw TopologyError(fmt::format("internal error: the route from `{}` to `{}` does not end",
+                                      topo_.vertex_name(src), topo_.vertex_name(dst)));
   }
 }
 
