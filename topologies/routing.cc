@@ -258,6 +258,17 @@ bool Router::allowed(std::uint32_t a, std::uint32_t b, const Target& t) {
 
 // ---- path DAGs --------------------------------------------------------------
 
+const std::vector<std::uint32_t>& Router::next_hops_of(Vertex u, std::uint16_t du,
+                                                       const Target& t) {
+  candidates_.clear();
+  const std::uint32_t us = topo_.server_of(u);
+  for (std::uint32_t a = arc_begin_[u]; a < arc_begin_[u + 1]; ++a) {
+    if (allowed(us, arcs_[a].to_server, t) && dist(arcs_[a], t) + 1 == du)
+      candidates_.push_back(a);
+  }
+  return candidates_;
+}
+
 void Router::next_stamp() {
   if (++stamp_ == 0) {  // wrapped: forget every stamp
     for (Memo& m : memo_)
@@ -294,12 +305,8 @@ Router::Dag Router::build_dag(Vertex src, Vertex dst) {
     const std::uint16_t du = dist(u, t);
     const auto first = static_cast<std::uint32_t>(d.children.size());
     if (u != dst) {
-      const std::uint32_t us = topo_.server_of(u);
-      for (std::uint32_t a = arc_begin_[u]; a < arc_begin_[u + 1]; ++a) {
-        const Vertex w = arcs_[a].to;
-        if (allowed(us, arcs_[a].to_server, t) && dist(arcs_[a], t) + 1 == du)
-          d.children.push_back(Dag::Child{node_of(w), arcs_[a].link});
-      }
+      for (std::uint32_t a : next_hops_of(u, du, t))
+        d.children.push_back(Dag::Child{node_of(arcs_[a].to), arcs_[a].link});
     }
     d.nodes[i].first = first;
     d.nodes[i].count = static_cast<std::uint32_t>(d.children.size()) - first;
@@ -430,19 +437,14 @@ void Router::walk_direct(Vertex src, Vertex dst, std::uint64_t hash, Route& r) {
         throw no_route(src, dst);
       // The same candidates, in the same order, as the DAG's children, so
       // the hashed choice matches walk_hashed() on a cached DAG.
-      candidates_.clear();
-      const std::uint32_t us = topo_.server_of(u);
-      for (std::uint32_t a = arc_begin_[u]; a < arc_begin_[u + 1]; ++a) {
-        if (allowed(us, arcs_[a].to_server, t) && dist(arcs_[a], t) + 1 == du)
-          candidates_.push_back(a);
-      }
-      if (candidates_.size() <= kNextHopArcs) {
+      const std::vector<std::uint32_t>& scanned = next_hops_of(u, du, t);
+      if (scanned.size() <= kNextHopArcs) {
         slot.u = u;
         slot.dst = dst;
-        slot.count = static_cast<std::uint32_t>(candidates_.size());
-        std::copy(candidates_.begin(), candidates_.end(), slot.arcs.begin());
+        slot.count = static_cast<std::uint32_t>(scanned.size());
+        std::copy(scanned.begin(), scanned.end(), slot.arcs.begin());
       }
-      next_hops = candidates_;
+      next_hops = scanned;
     }
     const auto n = static_cast<std::uint32_t>(next_hops.size());
     const Arc& next = arcs_[next_hops[pick(hash, u, n, divisor)]];

@@ -172,6 +172,10 @@ class Router {
   // Whether a path may step from a vertex of server `from` to one of server
   // `to` (kNoServer: a switch).
   static bool allowed(std::uint32_t from, std::uint32_t to, const Target& t);
+  // The arcs (arcs_ indices, in arc order) from u, du hops from the target,
+  // that lead one hop closer: the DAG's children and a walk's choices.
+  // Fills and returns candidates_.
+  const std::vector<std::uint32_t>& next_hops_of(Vertex u, std::uint16_t du, const Target& t);
   void next_stamp();
   TopologyError no_route(Vertex src, Vertex dst) const;
   Dag build_dag(Vertex src, Vertex dst);
@@ -222,7 +226,7 @@ class Router {
   std::vector<std::uint32_t> node_index_;
   std::uint32_t stamp_ = 0;
   Target target_;                          // scratch for make_target
-  std::vector<std::uint32_t> candidates_;  // scratch for walk_direct: arcs_ indices
+  std::vector<std::uint32_t> candidates_;  // scratch for next_hops_of()
   // The next hops a walk toward dst chooses among at u (walk_direct's scan,
   // in arc order), direct-mapped by (u, dst): they depend on nothing else,
   // and a scan costs a distance lookup per arc. A vertex with more
@@ -236,7 +240,7 @@ class Router {
     std::array<std::uint32_t, kNextHopArcs> arcs;  // arcs_ indices
   };
   std::vector<NextHops> next_hops_;
-  // The destination whose distances memo_dist_ holds under stamp_ (0: none).
+  // The destination whose distances memo_ holds under stamp_ (0: none).
   Vertex memo_dst_ = 0;
   std::uint32_t memo_dst_stamp_ = 0;
   // The last routes walked, direct-mapped by (src, dst, hash): one data
