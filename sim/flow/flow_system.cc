@@ -12,6 +12,7 @@ FlowSystem::FlowSystem(Engine& engine) : engine_(engine) {}
 FlowSystem::~FlowSystem() {
   engine_.forget_instant_end(this);
   engine_.cancel(quantum_event_);
+  engine_.cancel(completion_event_);
   while (waiting_ != nullptr) {
     Transfer* t = waiting_;
     t->stop_waiting();
@@ -22,7 +23,6 @@ FlowSystem::~FlowSystem() {
   for (Active& a : active_) {
     if (a.owner == nullptr)
       continue;
-    engine_.cancel(a.done);
     a.owner->state_ = Transfer::State::kOrphaned;
     a.owner = nullptr;
   }
@@ -108,7 +108,7 @@ void FlowSystem::start(Transfer& t) {
   const FlowId id = solver_.add_flow(t.path(), t.options_.weight, t.options_.max_rate.value());
   if (active_.size() <= id.index)
     active_.resize(id.index + 1);
-  active_[id.index] = Active{&t, t.bytes_.value(), engine_.now(), 0.0, {}};
+  active_[id.index] = Active{&t, t.bytes_.value(), engine_.now(), 0.0};
   t.flow_ = id;
   t.state_ = Transfer::State::kFlowing;
   request_solve();
@@ -126,33 +126,63 @@ void FlowSystem::resolve() {
       a.remaining = std::max(0.0, a.remaining - a.rate * (now - a.last).seconds());
     a.last = now;
     a.rate = rate;
-    engine_.cancel(a.done);
-    a.done = {};
-    if (!(rate > 0))
-      continue;  // stalled until someone leaves
+    if (!(rate > 0)) {
+      completions_.erase(id.index);  // stalled until someone leaves
+      continue;
+    }
     // Rounded up: a flow may end under 1 ns late, never early.
     const double ns = std::isfinite(rate) ? std::ceil(a.remaining / rate * 1e9) : 0.0;
-    if (ns >= static_cast<double>(Time::max().ns() - now.ns()))
-      continue;  // beyond the end of time
-    a.done = engine_.schedule_at(now + Time::from_ns(static_cast<std::int64_t>(ns)),
-                                 [this, id] { finished(id); });
+    if (ns >= static_cast<double>(Time::max().ns() - now.ns())) {
+      completions_.erase(id.index);  // beyond the end of time
+      continue;
+    }
+    completions_.set(id.index, now.ns() + static_cast<std::int64_t>(ns));
   }
+  arm();
+}
+
+void FlowSystem::arm() {
+  if (completing_)
+    return;
+  if (completions_.empty()) {
+    engine_.cancel(completion_event_);
+    completion_event_ = {};
+    return;
+  }
+  const std::int64_t due = completions_.top_time();
+  if (completion_event_ && armed_at_ == due)
+    return;
+  engine_.cancel(completion_event_);
+  armed_at_ = due;
+  completion_event_ = engine_.schedule_at(Time::from_ns(due), [this] {
+    completion_event_ = {};
+    complete_due();
+  });
+}
+
+void FlowSystem::complete_due() {
+  completing_ = true;
+  // A resumed process may end or abort other flows, or start new ones (due
+  // no earlier than the next solve): look at the top afresh each time.
+  while (!completions_.empty() && completions_.top_time() <= engine_.now().ns())
+    finished(active_[completions_.top()].owner->flow_);
+  completing_ = false;
+  arm();
 }
 
 void FlowSystem::drop(FlowId id) {
   // Leaving lowers the loads at once: integrate them up to now first.
   for (ConstraintId c : solver_.path(id))
     account(c, solver_.load(c), solver_.is_bottleneck(c));
-  Active& a = active_[id.index];
-  engine_.cancel(a.done);
-  a = Active{};
+  completions_.erase(id.index);
+  active_[id.index] = Active{};
   solver_.remove_flow(id);
   request_solve();
+  arm();
 }
 
 void FlowSystem::finished(FlowId id) {
   Transfer* t = active_[id.index].owner;
-  active_[id.index].done = {};
   drop(id);
   t->flow_ = {};
   t->state_ = Transfer::State::kDone;

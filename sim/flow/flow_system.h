@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "sim/engine.h"
+#include "sim/flow/completion_heap.h"
 #include "sim/flow/max_min.h"
 #include "sim/quantity.h"
 #include "sim/time.h"
@@ -123,7 +124,6 @@ class FlowSystem {
     double remaining = 0;  // bytes still to move as of `last`
     Time last{};
     double rate = 0;
-    EventId done;
   };
 
   struct Account {
@@ -137,6 +137,10 @@ class FlowSystem {
   void start(Transfer& t);
   void request_solve();
   void resolve();
+  // Keeps completion_event_ at the earliest completion time.
+  void arm();
+  // Finishes every flow due now, in completion order.
+  void complete_due();
   void finished(FlowId id);
   // Stops a flow without resuming its owner.
   void drop(FlowId id);
@@ -146,7 +150,11 @@ class FlowSystem {
   MaxMinSolver solver_;
   std::vector<std::string> names_;
   std::vector<bool> failed_;
-  std::vector<Active> active_;     // by FlowId::index
+  std::vector<Active> active_;  // by FlowId::index
+  CompletionHeap completions_;  // flows with a finite completion time
+  EventId completion_event_{};
+  std::int64_t armed_at_ = 0;      // completion_event_'s time, while it is set
+  bool completing_ = false;        // in complete_due(): it arms once at its end
   std::vector<Account> accounts_;  // by ConstraintId
   bool solve_pending_ = false;
   Time quantum_{};

@@ -142,6 +142,30 @@ TEST_CASE("only flows whose rate changed get new completion events") {
   CHECK(st.rate_changes == 5 + 3 + 2 + 1);
 }
 
+TEST_CASE("flows due at one instant finish in the order their times were set", "[flow]") {
+  // Two links, each 1 GB/s. X (1 GB on left, from 0) and Y (0.5 GB on
+  // right, from 0.5 s) are both due at 1 s: X's time was set at 0, Y's at
+  // 0.5 s, so X finishes first though Y's process was started first.
+  Engine engine;
+  FlowSystem fs(engine);
+  const ConstraintId left = fs.add_constraint(BytesPerSec(1e9));
+  const ConstraintId right = fs.add_constraint(BytesPerSec(1e9));
+  std::vector<char> order;
+  const auto record = [&](Path path, Bytes bytes, Time start, char tag) -> Task<void> {
+    co_await engine.sleep_until(start);
+    co_await fs.transfer(path, bytes);
+    order.push_back(tag);
+  };
+  engine.spawn(record({right}, Bytes(0.5e9), 500_ms, 'Y'));
+  engine.spawn(record({left}, Bytes(1e9), Time{}, 'X'));
+  engine.run();
+  CHECK(order == std::vector<char>{'X', 'Y'});
+  // One completion wake-up served both; none is left behind.
+  CHECK(engine.now() == 1_s);
+  CHECK(engine.pending() == 0);
+  CHECK(fs.active_flows() == 0);
+}
+
 TEST_CASE("capacity changes re-share at once") {
   Engine engine;
   FlowSystem fs(engine);
