@@ -5,9 +5,11 @@
 #include <filesystem>
 
 #include "experiments/app/cli.h"
+#include "models/cluster.h"
 #include "models/cost/tco_metrics.h"
 #include "models/workloads/dlio.h"
 #include "sim/config/compose.h"
+#include "sim/flow/flow_system.h"
 
 namespace stormsim::app {
 
@@ -160,6 +162,18 @@ nlohmann::json result_document(const models::Simulation& sim, const ScenarioSour
   doc["engine"] = {{"events", sim.events_processed()},
                    {"end_time_ns", sim.end_time().ns()},
                    {"end_time", sim::to_string(sim.end_time())}};
+  // The bandwidth solver's work: where a run's time goes, for tuning
+  // flow_quantum and flow_message_size.
+  if (const models::Cluster* c = sim.cluster()) {
+    const sim::flow::FlowSystem& flows = c->flows();
+    const sim::flow::MaxMinSolver::Stats& s = flows.solver().stats();
+    doc["engine"]["flows"] = {{"solves", s.solves},
+                              {"rounds", s.rounds},
+                              {"whole_rounds", s.whole_rounds},
+                              {"flows_visited", s.flows_visited},
+                              {"rate_changes", s.rate_changes},
+                              {"messages", flows.messages()}};
+  }
   nlohmann::json metrics = sim.metrics();
   // What the run costs at the default price book (models/cost/price_book.yaml;
   // `stormsim tco --price-book` prices it at others).
