@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <boost/graph/breadth_first_search.hpp>
 #include <limits>
 #include <map>
@@ -70,6 +71,7 @@ Router::Router(const Topology& topo) : topo_(topo) {
   port_dist_.assign(ports_.size(), kFar);
   node_stamp_.assign(n, 0);
   node_index_.assign(n, 0);
+  signature_of_.assign(n, kNoSignature);
 }
 
 // ---- indexing ---------------------------------------------------------------
@@ -190,6 +192,7 @@ const Router::Target& Router::make_target(Vertex dst) {
   if (t.server == kNoServer) {
     const std::uint32_t f = fabric_index_[dst];
     t.entries.push_back(Entry{f, 0, fabric_column(f).data()});
+    intern_signature(t);
     return t;
   }
   const Server& server = topo_.servers()[t.server];
@@ -207,7 +210,51 @@ const Router::Target& Router::make_target(Vertex dst) {
     else
       same->cost = std::min(same->cost, cost);
   }
+  intern_signature(t);
   return t;
+}
+
+void Router::intern_signature(Target& t) {
+  std::vector<std::uint32_t>& key = signature_scratch_;
+  key.clear();
+  for (const Entry& e : t.entries) {
+    key.push_back(e.fabric);
+    key.push_back(e.cost);
+  }
+  const auto [it, added] =
+      signature_ids_.try_emplace(key, static_cast<std::uint32_t>(signature_ids_.size()));
+  t.signature = it->second;
+  signature_of_[t.dst] = t.signature;
+}
+
+const Router::Target& Router::walk_target(Vertex dst) {
+  // Distances to dst stay memoized from one walk to the next while nothing
+  // else has taken a new stamp.
+  if (memo_dst_stamp_ == 0 || memo_dst_stamp_ != stamp_ || memo_dst_ != dst) {
+    next_stamp();
+    make_target(dst);
+    memo_dst_ = dst;
+    memo_dst_stamp_ = stamp_;
+  }
+  return target_;
+}
+
+bool Router::hops_by_signature(Vertex u, std::uint32_t dst_server) const {
+  // A switch dst: no path enters a server, every distance is a switch's.
+  if (dst_server == kNoServer)
+    return true;
+  const std::uint32_t us = topo_.server_of(u);
+  if (us == dst_server)
+    return false;  // distances inside the destination's server
+  const std::uint32_t f = fabric_index_[u];
+  if (f == kNoServer)
+    return true;  // another server: out through its ports to the entries
+  // A switch wired to the destination's server may step into it.
+  for (std::uint32_t p = port_begin_[dst_server]; p < port_begin_[dst_server + 1]; ++p) {
+    if (ports_[p].fabric == f)
+      return false;
+  }
+  return true;
 }
 
 std::uint16_t Router::server_ports(std::uint32_t s, const Target& t) {
@@ -412,26 +459,29 @@ Route Router::walk_indexed(const Dag& d, std::uint64_t index) const {
 }
 
 void Router::walk_direct(Vertex src, Vertex dst, std::uint64_t hash, Route& r) {
-  if (next_hops_.empty())
-    next_hops_.resize(kNextHopSlots);
+  if (next_hops_.empty()) {
+    // About a slot per vertex: enough for the fabric's (switch, signature)
+    // pairs of a walk pattern without growing past a few MiB.
+    const std::size_t slots =
+        std::clamp<std::size_t>(std::bit_ceil(topo_.vertex_count()), 1u << 13, 1u << 16);
+    next_hops_.resize(slots);
+    next_hop_mask_ = slots - 1;
+  }
   r.links.clear();
   r.latency = {};
+  const std::uint32_t dst_server = topo_.server_of(dst);
+  if (signature_of_[dst] == kNoSignature)
+    walk_target(dst);
+  const std::uint64_t by_signature = kBySignature | signature_of_[dst];
   std::uint64_t divisor = 1;
   for (Vertex u = src; u != dst;) {
-    NextHops& slot = next_hops_[hash_combine(mix64(u), dst) & (kNextHopSlots - 1)];
+    const std::uint64_t key = hops_by_signature(u, dst_server) ? by_signature : dst;
+    NextHops& slot = next_hops_[hash_combine(mix64(u), key) & next_hop_mask_];
     std::span<const std::uint32_t> next_hops;
-    if (slot.u == u && slot.dst == dst) {
+    if (slot.u == u && slot.key == key) {
       next_hops = std::span<const std::uint32_t>(slot.arcs.data(), slot.count);
     } else {
-      // Distances to dst stay memoized from one scan to the next while
-      // nothing else has taken a new stamp.
-      if (memo_dst_stamp_ == 0 || memo_dst_stamp_ != stamp_ || memo_dst_ != dst) {
-        next_stamp();
-        make_target(dst);
-        memo_dst_ = dst;
-        memo_dst_stamp_ = stamp_;
-      }
-      const Target& t = target_;
+      const Target& t = walk_target(dst);
       const std::uint16_t du = dist(u, t);
       if (du == kFar)
         throw no_route(src, dst);
@@ -440,12 +490,14 @@ void Router::walk_direct(Vertex src, Vertex dst, std::uint64_t hash, Route& r) {
       const std::vector<std::uint32_t>& scanned = next_hops_of(u, du, t);
       if (scanned.size() <= kNextHopArcs) {
         slot.u = u;
-        slot.dst = dst;
+        slot.key = key;
         slot.count = static_cast<std::uint32_t>(scanned.size());
         std::copy(scanned.begin(), scanned.end(), slot.arcs.begin());
       }
       next_hops = scanned;
     }
+    if (next_hops.empty())
+      throw no_route(src, dst);
     const auto n = static_cast<std::uint32_t>(next_hops.size());
     const Arc& next = arcs_[next_hops[pick(hash, u, n, divisor)]];
     r.links.push_back(next.link);

@@ -7,6 +7,7 @@
 #include <boost/graph/adjacency_list.hpp>
 #include <cstdint>
 #include <list>
+#include <map>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -108,6 +109,7 @@ class Router {
     std::uint32_t server = 0;
     std::uint32_t local = 0;
     std::vector<Entry> entries;
+    std::uint32_t signature = 0;  // interned (fabric, cost) list of entries
   };
   // Every shortest path from src to dst, as a DAG in BFS order (children
   // after parents), with the number of paths below each node.
@@ -140,6 +142,13 @@ class Router {
 
   // Fills and returns target_ (its storage reused from call to call).
   const Target& make_target(Vertex dst);
+  // Sets t.signature (and signature_of_[t.dst]) from t.entries.
+  void intern_signature(Target& t);
+  // target_ for dst under a fresh stamp, unless it already is.
+  const Target& walk_target(Vertex dst);
+  // Whether u's next hops toward a destination in server `dst_server`
+  // depend on the destination only through its entries (see NextHops).
+  bool hops_by_signature(Vertex u, std::uint32_t dst_server) const;
   // The hop distance from switch f (dense index) to the target: a lookup in
   // the column of each of the target's entry switches.
   static std::uint16_t fabric_dist(std::uint32_t f, const Target& t) {
@@ -228,17 +237,27 @@ class Router {
   Target target_;                          // scratch for make_target
   std::vector<std::uint32_t> candidates_;  // scratch for next_hops_of()
   // The next hops a walk toward dst chooses among at u (walk_direct's scan,
-  // in arc order), direct-mapped by (u, dst): they depend on nothing else,
-  // and a scan costs a distance lookup per arc. A vertex with more
-  // candidates than a slot holds is scanned every time.
-  static constexpr std::size_t kNextHopSlots = std::size_t{1} << 13;
-  static constexpr std::uint32_t kNextHopArcs = 16;
+  // in arc order), direct-mapped: they depend on nothing else, and a scan
+  // costs a distance lookup per arc. Outside the destination's server and
+  // the switches it is wired to, distances to dst are those to its entries
+  // (switch, cost), so the slot is keyed by (u, the entries' signature) and
+  // serves every destination entered the same way (the servers of one leaf,
+  // say). A vertex with more candidates than a slot holds is scanned every
+  // time.
+  static constexpr std::uint32_t kNextHopArcs = 32;
+  static constexpr std::uint64_t kBySignature = std::uint64_t{1} << 63;
   struct NextHops {
     Vertex u = 0;
-    Vertex dst = 0;  // u == dst: an empty slot (never looked up)
+    std::uint64_t key = 0;  // dst, or kBySignature | signature; (0, 0): empty
     std::uint32_t count = 0;
     std::array<std::uint32_t, kNextHopArcs> arcs;  // arcs_ indices
   };
+  std::size_t next_hop_mask_ = 0;
+  // Signatures: by entry list, and per destination vertex once known.
+  static constexpr std::uint32_t kNoSignature = 0xffffffffu;
+  std::map<std::vector<std::uint32_t>, std::uint32_t> signature_ids_;
+  std::vector<std::uint32_t> signature_of_;
+  std::vector<std::uint32_t> signature_scratch_;
   std::vector<NextHops> next_hops_;
   // The destination whose distances memo_ holds under stamp_ (0: none).
   Vertex memo_dst_ = 0;
