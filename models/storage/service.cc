@@ -153,16 +153,18 @@ sim::Task<void> StorageService::move(topo::Vertex src, topo::Vertex dst, sim::By
 
 sim::Task<void> StorageService::write_drive(topo::Vertex src, std::pair<Nvme*, std::uint32_t> d,
                                             sim::Bytes bytes, IoShape shape, MoveOptions options) {
+  // No frame of its own: the drive's task is the move. Counted when it is
+  // made, not started: every caller starts it in the same instant.
   count_network(src, d.first->vertex(d.second), bytes.value(), Path::kWrite);
   drive_written_ += bytes.value();
-  co_await d.first->write_from(src, d.second, bytes, shape, options);
+  return d.first->write_from(src, d.second, bytes, shape, options);
 }
 
 sim::Task<void> StorageService::read_drive(topo::Vertex dst, std::pair<Nvme*, std::uint32_t> d,
                                            sim::Bytes bytes, IoShape shape, MoveOptions options) {
   count_network(d.first->vertex(d.second), dst, bytes.value(), Path::kRead);
   drive_read_ += bytes.value();
-  co_await d.first->read_to(dst, d.second, bytes, shape, options);
+  return d.first->read_to(dst, d.second, bytes, shape, options);
 }
 
 sim::Task<void> StorageService::message(topo::Vertex src, topo::Vertex dst, sim::Bytes bytes) {

@@ -271,7 +271,7 @@ std::span<const FlowId> MaxMinSolver::solve_all() {
   return solve();
 }
 
-void MaxMinSolver::visit_constraint(ConstraintId c) {
+[[gnu::always_inline]] inline void MaxMinSolver::visit_constraint(ConstraintId c) {
   Hot& k = hot_[c];
   if (k.epoch == epoch_)
     return;
@@ -298,14 +298,16 @@ void MaxMinSolver::visit_flow(std::uint32_t f) {
   // Gather and count in one pass: each constraint's share of region flows,
   // their weight, and the load they carry now (what outsiders leave is the
   // capacity less the rest).
-  const Load q = fl.hop_count > 0 ? quantize(fl.rate) : 0;
+  // In a whole round no flow is outside: no region load to leave out.
+  const Load q = fl.hop_count > 0 && !whole_ ? quantize(fl.rate) : 0;
   for (std::uint32_t i = 0; i < fl.hop_count; ++i) {
     const ConstraintId c = hops_[fl.hops_begin + i].constraint;
     visit_constraint(c);
     Hot& k = hot_[c];
     ++k.unfrozen;
     k.wsum += fl.weight;
-    region_load_[c] += q;
+    if (!whole_)
+      region_load_[c] += q;
   }
 }
 
@@ -335,6 +337,7 @@ bool MaxMinSolver::solve_round() {
     epoch_ = 1;
   }
   ++stats_.rounds;
+  whole_ = false;
   region_flows_.clear();
   touched_.clear();
   frontier_.clear();
@@ -362,6 +365,7 @@ bool MaxMinSolver::solve_round() {
   // constraint is on its rim.
   if (!flood_ && region_flows_.size() * 4 > live_flows_) {
     ++stats_.whole_rounds;
+    whole_ = true;
     for (std::uint32_t f = 0; f < flows_.size(); ++f) {
       if (flows_[f].weight > 0)  // a free slot's weight is 0
         visit_flow(f);
@@ -380,7 +384,7 @@ bool MaxMinSolver::solve_round() {
   caps.clear();
   for (ConstraintId c : touched_) {
     Hot& k = hot_[c];
-    const double outside = to_rate(k.load - region_load_[c]);
+    const double outside = whole_ ? 0.0 : to_rate(k.load - region_load_[c]);
     k.avail = std::max(0.0, k.capacity - outside);
     if (k.unfrozen > 0)
       heap.emplace_back(k.avail / k.wsum, c);

@@ -182,6 +182,7 @@ class MaxMinSolver {
   std::uint32_t epoch_ = 0;
   std::uint32_t round_ = 0;  // rounds so far in this solve()
   bool flood_ = false;       // this round grows through every bottleneck
+  bool whole_ = false;       // this round re-solves every flow
   std::vector<std::uint32_t> region_flows_;
   std::vector<ConstraintId> touched_;  // region and rim constraints
   std::vector<ConstraintId> frontier_;
