@@ -215,6 +215,11 @@ const Router::Target& Router::make_target(Vertex dst) {
 }
 
 void Router::intern_signature(Target& t) {
+  // A destination's entries never change: intern them once.
+  if (signature_of_[t.dst] != kNoSignature) {
+    t.signature = signature_of_[t.dst];
+    return;
+  }
   std::vector<std::uint32_t>& key = signature_scratch_;
   key.clear();
   for (const Entry& e : t.entries) {
