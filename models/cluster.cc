@@ -256,6 +256,16 @@ std::optional<Vertex> Cluster::sending_nic(Vertex src, Vertex dst, std::uint64_t
   return std::nullopt;
 }
 
+const Cluster::PathSummary& Cluster::path_summary(Vertex src, Vertex dst) {
+  const std::uint64_t key = (static_cast<std::uint64_t>(src) << 32) | dst;
+  auto it = path_summaries_.find(key);
+  if (it == path_summaries_.end()) {
+    const sim::Time latency = topology_.route(src, dst, 1).latency;
+    it = path_summaries_.emplace(key, PathSummary{latency, sending_nic(src, dst, 1)}).first;
+  }
+  return it->second;
+}
+
 std::uint64_t Cluster::channel_label(Vertex src, Vertex dst) {
   // mix64(mix64(src) ^ mix64(dst)): symmetric. Sequential labels stay below
   // 2^63.

@@ -16,6 +16,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "models/component.h"
@@ -133,6 +134,16 @@ class Cluster {
   sim::Task<void> move(topo::Vertex src, topo::Vertex dst, sim::Bytes bytes,
                        MoveOptions options = {});
 
+  // The latency of the path label 1 takes from src to dst (chunk 0), and the
+  // NIC it leaves src's server by: a transfer's first-byte estimate.
+  // Memoized per pair: a chain write asks it for every chunk, and a route
+  // walk costs microseconds on a large fabric.
+  struct PathSummary {
+    sim::Time latency;
+    std::optional<topo::Vertex> nic;
+  };
+  const PathSummary& path_summary(topo::Vertex src, topo::Vertex dst);
+
   // A fresh flow label (so independent transfers hash independently).
   std::uint64_t next_label() { return ++labels_; }
   // The label of the one long-lived connection between `src` and `dst` (an
@@ -157,6 +168,7 @@ class Cluster {
   std::vector<DeviceRef> server_hosts_;    // by server
   std::vector<Pcie*> server_pcie_;         // by server
   std::uint64_t labels_ = 0;
+  std::unordered_map<std::uint64_t, PathSummary> path_summaries_;  // by (src, dst)
 };
 
 }  // namespace stormsim::models

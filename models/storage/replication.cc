@@ -164,10 +164,18 @@ Protection read_protection(const sim::config::Params& p) {
 
 sim::Time first_byte_delay(Cluster& cluster, topo::Vertex src, topo::Vertex dst,
                            const MoveOptions& options) {
-  const topo::Topology& t = cluster.topology();
-  const std::uint64_t label = options.flow_label != 0 ? options.flow_label : 1;
-  sim::Time delay = t.route(src, dst, label, options.chunk).latency + options.extra_latency;
-  if (const auto nic = cluster.sending_nic(src, dst, label)) {
+  sim::Time delay = options.extra_latency;
+  std::optional<topo::Vertex> nic;
+  if (options.flow_label == 0 && options.chunk == 0) {
+    const Cluster::PathSummary& path = cluster.path_summary(src, dst);
+    delay += path.latency;
+    nic = path.nic;
+  } else {
+    const std::uint64_t label = options.flow_label != 0 ? options.flow_label : 1;
+    delay += cluster.topology().route(src, dst, label, options.chunk).latency;
+    nic = cluster.sending_nic(src, dst, label);
+  }
+  if (nic) {
     const Nic* model = cluster.nic(*nic).first;
     if (options.transport.value_or(model->transport()) == Transport::kRdma)
       delay += model->message_overhead();
