@@ -234,6 +234,7 @@ sim::Task<std::vector<std::string>> ChainStore::list(const Client& c, std::strin
 // in-flight slots.
 struct ChainStore::Transfer {
   const Client* client = nullptr;
+  sim::Resource* slots = nullptr;  // the client's in-flight slots
   FileId file = 0;
   bool write = false;
   double offset = 0, end = 0;        // bytes
@@ -249,7 +250,7 @@ sim::Task<void> ChainStore::chunk_worker(Transfer& t) {
     const sim::Bytes piece(to - from);
     const std::vector<Target>& targets = table_.chain(chain_of(t.file, i));
     const IoShape shape{piece, queue_depth_, false};
-    sim::Permit slot = co_await in_flight(*t.client).acquire(1);
+    sim::Permit slot = co_await t.slots->acquire(1);
     if (t.write) {
       co_await protected_write(*this, protection_, t.client->buffer, targets, piece, shape,
                                data_options());
@@ -272,6 +273,7 @@ sim::Task<void> ChainStore::transfer(const Client& c, FileId f, sim::Bytes offse
                                      bool write) {
   Transfer t;
   t.client = &c;
+  t.slots = &in_flight(c);
   t.file = f;
   t.write = write;
   t.offset = offset.value();
