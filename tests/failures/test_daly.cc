@@ -37,7 +37,7 @@ TEST_CASE("Daly's table: 117, 57 and 9.1 min within 1%", "[failures][V3]") {
   CHECK(f::daly_interval(kDelta, 15 * kMin) / kMin == Approx(9.143).epsilon(1e-3));
 }
 
-TEST_CASE("Young's first order is sqrt(2 delta M); Daly's is M when delta >= 2M",
+TEST_CASE("Young's first order is sqrt(2 delta M), Daly's is M when delta >= 2M",
           "[failures][V3]") {
   CHECK(f::young_interval(kDelta, 24 * 3600) / kMin == Approx(120.0));  // sqrt(2*5*1440)
   CHECK(f::young_interval(kDelta, 6 * 3600) / kMin == Approx(60.0));

@@ -276,7 +276,7 @@ TEST_CASE("chrome trace: nothing appears under the final name before close", "[s
   std::filesystem::remove_all(temp_dir());
 }
 
-TEST_CASE("chrome trace: nothing appears until close; a bad path names itself", "[sim][trace]") {
+TEST_CASE("chrome trace: nothing appears until close, a bad path names itself", "[sim][trace]") {
   const auto dir = temp_dir() / "atomic";
   std::filesystem::remove_all(dir);
   {

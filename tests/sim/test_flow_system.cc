@@ -177,7 +177,7 @@ TEST_CASE("capacity changes re-share at once") {
   CHECK(done == 1500_ms);
 }
 
-TEST_CASE("a failed constraint aborts its flows; others speed up") {
+TEST_CASE("a failed constraint aborts its flows, others speed up") {
   Engine engine;
   FlowSystem fs(engine);
   const ConstraintId shared = fs.add_constraint(BytesPerSec(2e9), "shared");

@@ -116,7 +116,7 @@ TEST_CASE("Named streams are independent", "[random][streams]") {
   }
 }
 
-TEST_CASE("uniform() is in [0, 1) with the right moments", "[random][distributions]") {
+TEST_CASE("uniform() is at least 0 and below 1, with the right moments", "[random][distributions]") {
   Rng rng(5);
   const int n = 200000;
   double lo = 1.0;
@@ -136,7 +136,7 @@ TEST_CASE("uniform() is in [0, 1) with the right moments", "[random][distributio
   CHECK(r.variance == Approx(64.0 / 12.0).margin(0.1));
 }
 
-TEST_CASE("below(n) is uniform over [0, n)", "[random][distributions]") {
+TEST_CASE("below(n) is uniform over 0 to n - 1", "[random][distributions]") {
   Rng rng(9);
   SECTION("chi-square over buckets") {
     for (const std::uint64_t n : {2ull, 7ull, 10ull, 100ull}) {

@@ -186,7 +186,7 @@ TEST_CASE("prefixes: up to the last '/', or the first n parts", "[storage][s3]")
   CHECK(rate_prefix("ckpt/obj", 3) == "ckpt");
 }
 
-TEST_CASE("full jitter stays within [0, min(cap, base x 2^attempt)]", "[storage][s3]") {
+TEST_CASE("full jitter stays between 0 and min(cap, base x 2^attempt)", "[storage][s3]") {
   stormsim::sim::Rng rng(5);
   const Time base = Time::from_seconds(0.001), cap = Time::from_seconds(0.02);
   double max3 = 0, max9 = 0;
@@ -275,7 +275,7 @@ TEST_CASE("S3 multipart limits are errors", "[storage][s3]") {
   }
 }
 
-TEST_CASE("S3 over TCP is CPU-bound on a client with few cores; over RDMA it is not",
+TEST_CASE("S3 over TCP is CPU-bound on a client with few cores, over RDMA it is not",
           "[storage][s3]") {
   // gpu-server-0 keeps 2 cores for TCP at 42 Gb/s each: 10.5 GB/s, below
   // its 8 x 400 Gb/s NICs and the storage servers' 2 x 2 x 200 Gb/s. A

@@ -91,7 +91,7 @@ TEST_CASE("expression errors name the place", "[sweep][expr]") {
   CHECK_THROWS_AS(eval("z + 1"), ExprError);
 }
 
-TEST_CASE("a grid varies its first axis slowest; zipped axes advance together", "[sweep]") {
+TEST_CASE("a grid varies its first axis slowest, zipped axes advance together", "[sweep]") {
   const sweep::Plan plan = sweep::make_plan(spec_of(std::string(R"Y(
 axes:
   - {name: strategy, set: components.ckpt.strategy, values: [sync, async, tiered]}
@@ -201,7 +201,7 @@ derived:
                                                              "seed=5"});
 }
 
-TEST_CASE("replicates get independent seeds; the first keeps the scenario's", "[sweep]") {
+TEST_CASE("replicates get independent seeds, the first keeps the scenario's", "[sweep]") {
   const sweep::Plan plan = sweep::make_plan(spec_of(std::string(R"Y(
 axes: [{name: strategy, set: components.ckpt.strategy, values: [sync, async]}]
 replicates: 3

@@ -79,7 +79,7 @@ TEST_CASE("a lone transfer across a fat-tree takes latency plus bytes at line ra
     CHECK(net.usage(l).bytes.value() == Approx(1e9));
 }
 
-TEST_CASE("flows hashed onto the same link share it; flows on disjoint paths do not") {
+TEST_CASE("flows hashed onto the same link share it, flows on disjoint paths do not") {
   const Topology t = test::fat_tree(4);
   // Two flows between distinct pairs of pods 0 -> 1: find labels whose
   // per-flow hash puts them on a common switch link, and labels that do not.

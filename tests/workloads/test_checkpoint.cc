@@ -77,7 +77,7 @@ TEST_CASE("checkpoint: the state and its files follow the model and ZeRO-3",
   CHECK(r.sim->metrics()["sink"]["written_bytes"].get<double>() == layout.total_bytes);
 }
 
-TEST_CASE("checkpoint: sync stalls for the copy and the persist; async for the copy only",
+TEST_CASE("checkpoint: sync stalls for the copy and the persist, async for the copy only",
           "[workloads][checkpoint]") {
   const auto layout = expected_layout();
   const double copy = layout.max_rank_bytes / kCopyRate;

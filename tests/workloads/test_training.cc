@@ -138,7 +138,7 @@ TEST_CASE("training: I/O-bound, AU is compute / read time per batch", "[workload
   CHECK(r0.train->job().au_target == 0.90);
 }
 
-TEST_CASE("training: a DLIO config sets the job; an unknown DLIO file is an error",
+TEST_CASE("training: a DLIO config sets the job, an unknown DLIO file is an error",
           "[workloads][training]") {
   // unet3d as published, on one GPU server (8 ranks), one epoch (an
   // override of the config's 5), on the test sink.
