@@ -161,12 +161,18 @@ void FlowSystem::arm() {
 }
 
 void FlowSystem::complete_due() {
-  completing_ = true;
-  // A resumed process may end or abort other flows, or start new ones (due
-  // no earlier than the next solve): look at the top afresh each time.
-  while (!completions_.empty() && completions_.top_time() <= engine_.now().ns())
-    finished(active_[completions_.top()].owner->flow_);
-  completing_ = false;
+  {
+    // Drops while finishing leave the event alone: it is armed once, after.
+    struct Completing {
+      bool& flag;
+      explicit Completing(bool& f) : flag(f) { flag = true; }
+      ~Completing() { flag = false; }
+    } completing(completing_);
+    // A resumed process may end or abort other flows, or start new ones
+    // (due no earlier than the next solve): look at the top afresh each time.
+    while (!completions_.empty() && completions_.top_time() <= engine_.now().ns())
+      finished(active_[completions_.top()].owner->flow_);
+  }
   arm();
 }
 

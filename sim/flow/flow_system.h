@@ -9,10 +9,12 @@
 // becomes a flow in the MaxMinSolver and resumes the awaiting process when
 // its last byte has gone through. Every change in one instant (flows started,
 // finished, aborted, capacities changed) is solved once, when the instant
-// ends; only flows whose rate changed get a new completion event. Remaining
+// ends; only flows whose rate changed get a new completion time. Remaining
 // bytes are updated from exact elapsed nanoseconds at each rate change, and a
 // completion time is rounded up, so a flow ends at most 1 ns late and never
-// early.
+// early. Completion times wait in a CompletionHeap behind one engine event;
+// flows due at the same nanosecond finish together, in the order their
+// times were set.
 //
 // Failures: fail(c) aborts every flow crossing constraint c, and every later
 // transfer over c until restore(c); the awaiting process sees TransferAborted.
