@@ -116,7 +116,8 @@ TEST_CASE("Named streams are independent", "[random][streams]") {
   }
 }
 
-TEST_CASE("uniform() is at least 0 and below 1, with the right moments", "[random][distributions]") {
+TEST_CASE("uniform() is at least 0 and below 1, with the right moments",
+          "[random][distributions]") {
   Rng rng(5);
   const int n = 200000;
   double lo = 1.0;
