@@ -192,16 +192,6 @@ void check_targets(const StorageService& svc, const Protection& p,
                                    p.targets(), targets.size()));
 }
 
-// Hop `i` of a chain: waits until the bytes start arriving at its sender,
-// then writes its copy.
-sim::Task<void> chain_hop(StorageService& svc, sim::Time start, topo::Vertex from,
-                          std::pair<Nvme*, std::uint32_t> drive, sim::Bytes bytes, IoShape shape,
-                          MoveOptions options) {
-  if (start > sim::Time{})
-    co_await svc.cluster().engine().sleep(start);
-  co_await svc.write_drive(from, drive, bytes, shape, options);
-}
-
 sim::Task<void> chain_write(StorageService& svc, const Protection& p, topo::Vertex src,
                             const std::vector<Target>& targets, sim::Bytes bytes, IoShape shape,
                             MoveOptions options) {
@@ -211,7 +201,11 @@ sim::Task<void> chain_write(StorageService& svc, const Protection& p, topo::Vert
   sim::Time start{};
   topo::Vertex from = src;
   for (std::size_t i = 0; i < n; ++i) {
-    hops.push_back(chain_hop(svc, start, from, targets[i].drive, bytes, shape, options));
+    // Hop i starts once the bytes start arriving at its sender: that wait
+    // goes ahead of the hop's own latency, in the same wake-up.
+    MoveOptions hop = options;
+    hop.extra_latency += start;
+    hops.push_back(svc.write_drive(from, targets[i].drive, bytes, shape, hop));
     const topo::Vertex memory = svc.drives_of(targets[i].server).memory;
     start += first_byte_delay(svc.cluster(), from, memory, options);
     from = memory;
