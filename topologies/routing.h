@@ -237,8 +237,8 @@ class Router {
   Target target_;                          // scratch for make_target
   std::vector<std::uint32_t> candidates_;  // scratch for next_hops_of()
   // The next hops a walk toward dst chooses among at u (walk_direct's scan,
-  // in arc order), direct-mapped: they depend on nothing else, and a scan
-  // costs a distance lookup per arc. Outside the destination's server and
+  // in arc order), direct-mapped: they depend on u and dst alone, and a
+  // scan costs a distance lookup per arc. Outside the destination's server and
   // the switches it is wired to, distances to dst are those to its entries
   // (switch, cost), so the slot is keyed by (u, the entries' signature) and
   // serves every destination entered the same way (the servers of one leaf,
